@@ -1,0 +1,1 @@
+"""Pure normalisation functions: text, brand, sizes, unit price, GTIN, matching key, hash."""
