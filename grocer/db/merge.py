@@ -1,0 +1,47 @@
+"""Merging two products found to be one (a barcode shared across retailers)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Connection, delete, or_, select, update
+
+from grocer.db.models import Bargain, Embedding, Listing, Product, Substitution
+
+logger = logging.getLogger(__name__)
+
+
+def merge_products(connection: Connection, survivor: int, loser: int, *, reason: str) -> None:
+    """Fold product ``loser`` into ``survivor``: its listings move, derived rows are dropped.
+
+    Substitutions, embeddings and bargains of the loser are recomputed by the next analysis
+    run; the loser's matching key and barcode check time pass to the survivor when it has none.
+    """
+    if survivor == loser:
+        return
+    lost = connection.execute(
+        select(Product.matching_key, Product.barcode_checked_at).where(Product.id == loser)
+    ).one_or_none()
+    connection.execute(
+        update(Listing).where(Listing.product_id == loser).values(product_id=survivor)
+    )
+    connection.execute(
+        delete(Substitution).where(
+            or_(Substitution.product_a == loser, Substitution.product_b == loser)
+        )
+    )
+    connection.execute(delete(Embedding).where(Embedding.product_id == loser))
+    connection.execute(delete(Bargain).where(Bargain.product_id == loser))
+    connection.execute(delete(Product).where(Product.id == loser))
+    if lost is not None:
+        kept = connection.execute(
+            select(Product.matching_key, Product.barcode_checked_at).where(Product.id == survivor)
+        ).one()
+        values: dict[str, object] = {}
+        if kept.matching_key is None and lost.matching_key is not None:
+            values["matching_key"] = lost.matching_key
+        if kept.barcode_checked_at is None and lost.barcode_checked_at is not None:
+            values["barcode_checked_at"] = lost.barcode_checked_at
+        if values:
+            connection.execute(update(Product).where(Product.id == survivor).values(**values))
+    logger.info("merged product %s into %s (%s)", loser, survivor, reason)
