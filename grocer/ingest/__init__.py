@@ -1,0 +1,1 @@
+"""``grocer ingest``: load JSONL snapshots through the same validate -> normalise -> write path."""

@@ -1,0 +1,205 @@
+"""Ingest JSONL files (plain or gzipped) into the database, counting every rejection."""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import logging
+import zlib
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from sqlalchemy import Engine
+
+from grocer.constants import REJECT_MALFORMED_JSON, REJECT_MISSING_PRICE
+from grocer.db.stores import StoreRow
+from grocer.db.writer import PriceWriter
+from grocer.ingest.records import item_from_record
+from grocer.normalize.product import Observation
+from grocer.pipelines.normalize import normalize_item
+from grocer.pipelines.validate import Rejected, validate_item
+from grocer.progress import progress
+
+logger = logging.getLogger(__name__)
+
+SPIDER_NAME = "ingest"
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: lines read, items written, rejections and notes by reason."""
+
+    files: int = 0
+    lines: int = 0
+    written: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    runs: set[int] = field(default_factory=set)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+@dataclass
+class _Run:
+    id: int
+    items: int = 0
+
+
+class _Lines:
+    """Lines of a JSONL file; a truncated gzip stops the iteration and records why."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.error: str | None = None
+        self._raw: IO[bytes] = path.open("rb")
+
+    def position(self) -> int:
+        return self._raw.tell()
+
+    def __iter__(self) -> Iterator[bytes]:
+        stream: IO[bytes] = (
+            gzip.GzipFile(fileobj=self._raw) if self.path.name.endswith(".gz") else self._raw
+        )
+        try:
+            yield from stream
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
+            self.error = f"{self.path}: unreadable past this point ({error})"
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class Ingester:
+    """Streams records through validate -> normalise -> :class:`PriceWriter` in batches."""
+
+    def __init__(self, engine: Engine, *, batch_size: int = 500) -> None:
+        self.writer = PriceWriter(engine)
+        self.batch_size = batch_size
+        self.report = IngestReport()
+
+    def ingest(self, paths: Sequence[Path]) -> IngestReport:
+        total = sum(p.stat().st_size for p in paths)
+        with progress(total, "ingest", unit="B", unit_scale=True) as bar, _bulk_gc():
+            for path in paths:
+                self._ingest_file(path, bar)
+        return self.report
+
+    def _ingest_file(self, path: Path, bar: Any) -> None:
+        self.report.files += 1
+        runs: dict[tuple[str, str, date], _Run] = {}
+        batch: list[Observation] = []
+        rejected: Counter[str] = Counter()
+        lines = _Lines(path)
+        last = 0
+        try:
+            for number, line in enumerate(lines, start=1):
+                self.report.lines += 1
+                observation = self._observe(line, number, path, runs, rejected)
+                if observation is not None:
+                    batch.append(observation)
+                if len(batch) >= self.batch_size:
+                    self._flush(batch)
+                    now = lines.position()
+                    bar.update(now - last)
+                    last = now
+            self._flush(batch)
+            bar.update(lines.position() - last)
+        finally:
+            lines.close()
+        if lines.error:
+            self.report.errors.append(lines.error)
+            logger.error("%s", lines.error)
+        self.report.rejected.update(rejected)
+        for run in runs.values():
+            self.writer.close_run(
+                run.id,
+                complete=lines.error is None,
+                finish_reason="truncated" if lines.error else "finished",
+                items=run.items,
+                rejected=sum(rejected.values()),
+                stats={"rejected": dict(rejected), "file": str(path)},
+            )
+
+    def _observe(
+        self,
+        line: bytes,
+        number: int,
+        path: Path,
+        runs: dict[tuple[str, str, date], _Run],
+        rejected: Counter[str],
+    ) -> Observation | None:
+        if not line.strip():
+            return None
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            rejected[REJECT_MALFORMED_JSON] += 1
+            logger.debug("%s:%d: malformed JSON", path, number)
+            return None
+        try:
+            item, store = item_from_record(record)
+            item, notes = validate_item(item)
+        except Rejected as rejection:
+            rejected[rejection.reason] += 1
+            logger.debug("%s:%d: rejected: %s", path, number, rejection)
+            return None
+        observation, more_notes = normalize_item(item)
+        for note in notes + more_notes:
+            if note == REJECT_MISSING_PRICE:
+                rejected[note] += 1  # the price is rejected; the product still lands
+            else:
+                self.report.notes[note] += 1
+        run = self._run_for(runs, store, observation.observed_on, path)
+        run.items += 1
+        return observation
+
+    def _run_for(
+        self, runs: dict[tuple[str, str, date], _Run], store: StoreRow, day: date, path: Path
+    ) -> _Run:
+        key = (store.company, store.retailer_store_id, day)
+        run = runs.get(key)
+        if run is None:
+            run_id = self.writer.open_run(
+                spider=SPIDER_NAME,
+                store=store,
+                observed_on=day,
+                source=str(path.resolve()),
+                reuse_source=True,
+            )
+            run = runs[key] = _Run(run_id)
+            self.report.runs.add(run_id)
+        return run
+
+    def _flush(self, batch: list[Observation]) -> None:
+        if batch:
+            self.writer.write(batch)
+            self.report.written += len(batch)
+            batch.clear()
+
+
+@contextmanager
+def _bulk_gc() -> Iterator[None]:
+    """Collect garbage less often while loading: ingest allocates millions of short-lived,
+    acyclic objects, and frequent full collections rescan the growing identity maps."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def ingest_files(engine: Engine, paths: Sequence[Path], *, batch_size: int = 500) -> IngestReport:
+    """Ingest ``paths`` into the database behind ``engine``; see :class:`IngestReport`."""
+    return Ingester(engine, batch_size=batch_size).ingest(paths)

@@ -1,0 +1,1 @@
+"""Item pipelines: validate -> normalise -> database writer (see docs/PIPELINES.md)."""

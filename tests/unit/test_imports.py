@@ -1,0 +1,32 @@
+"""Every module of the package imports: a syntax error or a missing import anywhere fails."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import grocer
+
+MODULES = sorted(
+    name
+    for _, name, _ in pkgutil.walk_packages(grocer.__path__, prefix="grocer.")
+    if ".migrations" not in name
+)
+
+
+def test_the_package_has_its_parts() -> None:
+    for part in ("grocer.cli", "grocer.config", "grocer.items", "grocer.db.models"):
+        assert part in MODULES
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_imports(name: str) -> None:
+    importlib.import_module(name)
+
+
+def test_migrations_exist_for_the_models() -> None:
+    from grocer.db.migrate import head_revision
+
+    assert head_revision() is not None
