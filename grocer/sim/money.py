@@ -1,0 +1,50 @@
+"""Money helpers: prices are integer cents inside the simulator, rendered as retailers do."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+_CENT = Decimal("0.01")
+
+
+def to_cents(value: object) -> int:
+    """Dollars (int, float or text from a corpus record) to integer cents, exactly."""
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def dollars(cents: int) -> Decimal:
+    """Integer cents as a two-place Decimal of dollars."""
+    return (Decimal(cents) / 100).quantize(_CENT)
+
+
+def json_number(cents: int) -> int | float:
+    """Cents as the JSON number a retailer API sends (``12`` for $12.00, ``14.1`` for $14.10).
+
+    The float is produced from the exact decimal text, so it prints back as the same digits.
+    """
+    if cents % 100 == 0:
+        return cents // 100
+    return float(str(dollars(cents)).rstrip("0"))
+
+
+def display(cents: int) -> str:
+    """``$4.69`` style text, with a thousands separator like the retailers use."""
+    return f"${dollars(cents):,.2f}"
+
+
+def scale_cents(cents: int, factor: Decimal) -> int:
+    """``cents * factor`` rounded half-up to a whole cent (Decimal arithmetic, no floats)."""
+    return int((Decimal(cents) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def shelf_round(cents: int) -> int:
+    """Round a computed price to a shelf-looking price (ending in 0, 5 or 9 cents), >= 10c."""
+    if cents < 10:
+        return 10
+    base = cents - cents % 10
+    last = cents % 10
+    if last <= 2:
+        return base
+    if last <= 6:
+        return base + 5
+    return base + 9

@@ -1,0 +1,446 @@
+"""The simulator's HTTP server (aiohttp, loopback only) and how to run it.
+
+Each retailer is served under a path prefix with the real site's paths after it::
+
+    /coles/  /coles/browse/{slug}?page=n  /coles/product/{slug}-{id}  /coles/api/graphql
+    /woolworths/apis/ui/PiesCategoriesWithSpecials  /woolworths/apis/ui/browse/category
+    /woolworths/apis/ui/StoreLocator/Stores
+    /aldi/v2/product-category-tree  /aldi/v3/product-search  /aldi/v2/service-points
+    /iga/api/storefront/stores/{id}/categoryHierarchy
+    /iga/api/storefront/stores/{id}/categories/{identifier}/search
+    /iga/location/storelocator/183/   (salefinder JSONP)
+
+Control and ground truth live under ``/_sim/`` (``clock``, ``truth``, ``zones``, ``planted``,
+``requests``, ``faults``, ``stores``, ``coles/expire-sessions``, ``health``).
+
+Run it with ``serve(host="127.0.0.1", port=8411, date=None, day_seconds=None, scale=None,
+faults=None, seed=0, coles_session_requests=500, on_ready=None)`` (blocks until interrupted;
+``grocer sim serve`` calls it), ``python -m grocer.sim --port 0`` (prints the URL on its first
+stdout line), or in tests ``with SimulatorServer() as sim: sim.url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import signal
+import threading
+import zlib
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from grocer.sim import aldi, coles, iga, woolworths
+from grocer.sim.faults import COMPANIES
+from grocer.sim.state import SimConfig, SimState, build_state
+from grocer.sim.truth import planted_cases, store_truth, zones
+from grocer.sim.webutil import STATE, STORE_ID, WRONG_STORE, dumps, json_response, state_of
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+WRONG_STORE_ENDPOINTS = {"coles.browse", "coles.browse_sub", "woolworths.browse"}
+SHUTDOWN_TIMEOUT = 1.0
+
+
+def _corrupt(body: bytes, kind: str) -> bytes:
+    if kind == "truncated":
+        return body[: max(1, len(body) * 3 // 5)]
+    index = body.find(b'":')  # malformed: the first key/value separator becomes ';'
+    if index < 0:
+        return body[:-1] + b"\x00"
+    return body[: index + 1] + b";" + body[index + 2 :]
+
+
+@web.middleware
+async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Faults, the ``Date`` header and the request log around every handler."""
+    state = state_of(request)
+    company = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
+    endpoint = request.match_info.route.name or "unmatched"
+    fault = None
+    if company in COMPANIES:
+        latency = state.faults.latency(company)
+        if latency:
+            await asyncio.sleep(latency)
+        body = await request.read() if request.can_read_body else b""
+        key = f"{request.method} {request.path_qs} {zlib.crc32(body)}"
+        fault = state.faults.decide(company, key)
+        if fault == "wrong_store" and endpoint not in WRONG_STORE_ENDPOINTS:
+            fault = None
+    date_header = state.clock.http_date()
+    if fault in ("429", "503"):
+        settings = state.faults.settings[company]
+        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
+        response = json_response(
+            dumps({"message": "Too Many Requests" if fault == "429" else "Service Unavailable"}),
+            status=int(fault),
+        )
+        response.headers["Retry-After"] = str(settings.retry_after)
+        response.headers["Date"] = date_header
+        return response
+    if fault in ("drop", "timeout"):
+        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
+        if fault == "timeout":
+            await asyncio.sleep(state.faults.settings[company].hang)
+        if request.transport is not None:
+            request.transport.close()
+        raise asyncio.CancelledError  # nothing is written: the client sees the connection drop
+    if fault == "wrong_store":
+        request[WRONG_STORE] = True
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers["Date"] = date_header
+        state.log.record(endpoint, str(exc.status), request.path_qs, request.get(STORE_ID))
+        raise
+    response.headers["Date"] = date_header
+    if fault in ("malformed", "truncated") and isinstance(response, web.Response):
+        raw = response.body
+        if isinstance(raw, bytes):
+            response.body = _corrupt(raw, fault)
+    outcome = f"fault:{fault}" if fault else str(response.status)
+    state.log.record(endpoint, outcome, request.path_qs, request.get(STORE_ID))
+    return response
+
+
+# ------------------------------------------------------------------------------ control API
+
+
+def _date_param(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=f"invalid date: {text!r}") from exc
+
+
+async def health(request: web.Request) -> web.Response:
+    """GET /_sim/health."""
+    state = state_of(request)
+    return json_response(dumps({"ok": True, "date": state.today().isoformat()}))
+
+
+async def clock_view(request: web.Request) -> web.Response:
+    """GET /_sim/clock; POST it ``{"date": "2025-09-20", "advance_days": 1, "day_seconds": 5}``."""
+    state = state_of(request)
+    if request.method == "POST":
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="expected a JSON object")
+        day = _date_param(body.get("date"))
+        if day is not None or "day_seconds" in body:
+            speed = body["day_seconds"] if "day_seconds" in body else False
+            state.clock.set(day or state.today(), speed)
+        if body.get("advance_days"):
+            state.clock.advance(int(body["advance_days"]))
+    return json_response(
+        dumps({"date": state.today().isoformat(), "day_seconds": state.clock.day_seconds})
+    )
+
+
+async def truth_view(request: web.Request) -> web.Response:
+    """GET /_sim/truth?company=aldi&store=G102&date=2025-09-19."""
+    state = state_of(request)
+    q = request.query
+    try:
+        payload = store_truth(
+            state, q.get("company", ""), q.get("store", ""), _date_param(q.get("date"))
+        )
+    except KeyError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    return json_response(dumps(payload))
+
+
+async def zones_view(request: web.Request) -> web.Response:
+    """GET /_sim/zones[?company=coles]."""
+    return json_response(dumps(zones(state_of(request), request.query.get("company"))))
+
+
+async def planted_view(request: web.Request) -> web.Response:
+    """GET /_sim/planted."""
+    return json_response(dumps({"cases": planted_cases(state_of(request))}))
+
+
+async def requests_view(request: web.Request) -> web.Response:
+    """GET /_sim/requests; DELETE it to reset the counters."""
+    state = state_of(request)
+    if request.method == "DELETE":
+        state.log.reset()
+    return json_response(dumps(state.log.snapshot()))
+
+
+async def faults_view(request: web.Request) -> web.Response:
+    """GET /_sim/faults; POST ``{"spec": "aldi:429=0.05,latency=20ms"}`` (or a dict) to set."""
+    state = state_of(request)
+    if request.method == "POST":
+        body = await request.json()
+        spec = body.get("spec") if isinstance(body, dict) and "spec" in body else body
+        try:
+            state.faults.configure(spec)
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from exc
+    return json_response(dumps(state.faults.as_dict()))
+
+
+async def stores_view(request: web.Request) -> web.Response:
+    """GET /_sim/stores?company=aldi[&crawlable=1]: store ids, zones and crawlability."""
+    state = state_of(request)
+    company = request.query.get("company", "")
+    if company not in state.stores.stores:
+        raise web.HTTPNotFound(text=f"unknown company {company!r}")
+    only = request.query.get("crawlable") in ("1", "true")
+    stores = [
+        {
+            "store_id": s.store_id,
+            "name": s.name,
+            "state": s.state,
+            "banner": s.banner,
+            "crawlable": s.crawlable,
+            "zone": s.zone,
+            "retailer_store_id": s.tag,
+        }
+        for s in state.stores.stores[company]
+        if s.crawlable or not only
+    ]
+    return json_response(dumps({"company": company, "stores": stores}))
+
+
+async def expire_sessions(request: web.Request) -> web.Response:
+    """POST /_sim/coles/expire-sessions: end every Coles session."""
+    state_of(request).guard.expire_all()
+    return json_response(dumps({"ok": True}))
+
+
+def build_app(state: SimState) -> web.Application:
+    """The aiohttp application serving every retailer and the control API."""
+    app = web.Application(middlewares=[sim_middleware], client_max_size=1024**2)
+    app[STATE] = state
+    app.add_routes(coles.routes() + woolworths.routes() + aldi.routes() + iga.routes())
+    app.add_routes(
+        [
+            web.get("/_sim/health", health, name="sim.health"),
+            web.get("/_sim/clock", clock_view, name="sim.clock"),
+            web.post("/_sim/clock", clock_view, name="sim.clock_set"),
+            web.get("/_sim/truth", truth_view, name="sim.truth"),
+            web.get("/_sim/zones", zones_view, name="sim.zones"),
+            web.get("/_sim/planted", planted_view, name="sim.planted"),
+            web.get("/_sim/requests", requests_view, name="sim.requests"),
+            web.delete("/_sim/requests", requests_view, name="sim.requests_reset"),
+            web.get("/_sim/faults", faults_view, name="sim.faults"),
+            web.post("/_sim/faults", faults_view, name="sim.faults_set"),
+            web.get("/_sim/stores", stores_view, name="sim.stores"),
+            web.post("/_sim/coles/expire-sessions", expire_sessions, name="sim.expire"),
+        ]
+    )
+    return app
+
+
+def _check_loopback(host: str) -> None:
+    if host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"the simulator binds to loopback only, not {host!r}")
+
+
+async def _start(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return runner, f"http://{shown}:{bound_port}"
+
+
+def make_config(
+    date: date | str | None = None,
+    day_seconds: float | None = None,
+    scale: int | None = None,
+    faults: str | dict[str, Any] | None = None,
+    seed: int = 0,
+    coles_session_requests: int | None = None,
+) -> SimConfig:
+    """A :class:`SimConfig` from the CLI-style arguments."""
+    config = SimConfig(day_seconds=day_seconds or None, scale=scale, faults=faults, seed=seed)
+    if date is not None:
+        config.start = date if not isinstance(date, str) else _parse_date(date)
+    if coles_session_requests:
+        config.coles_session_requests = coles_session_requests
+    return config
+
+
+def _parse_date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8411,
+    date: date | str | None = None,
+    day_seconds: float | None = None,
+    scale: int | None = None,
+    faults: str | dict[str, Any] | None = None,
+    seed: int = 0,
+    coles_session_requests: int | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run the simulator in the foreground until interrupted (Ctrl-C or SIGTERM).
+
+    Args:
+        host: a loopback address; anything else raises ``ValueError``.
+        port: TCP port (0 picks a free one).
+        date: the simulated start date (``YYYY-MM-DD``), default 2025-09-17.
+        day_seconds: real seconds per simulated day; None or 0 freezes the date.
+        scale: grow each retailer's catalogue to at least this many products.
+        faults: a fault spec (see :mod:`grocer.sim.faults`).
+        seed: seeds prices, assortments, faults and sessions.
+        coles_session_requests: requests a Coles session allows before it expires.
+        on_ready: called with the base URL once the server listens.
+    """
+    _check_loopback(host)
+    config = make_config(date, day_seconds, scale, faults, seed, coles_session_requests)
+    asyncio.run(_serve_forever(build_state(config), host, port, on_ready))
+
+
+async def _serve_forever(
+    state: SimState, host: str, port: int, on_ready: Callable[[str], None] | None
+) -> None:
+    runner, url = await _start(build_app(state), host, port)
+    logger.info("grocer simulator listening on %s", url)
+    if on_ready is not None:
+        on_ready(url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+class SimulatorServer:
+    """Runs the simulator on a free loopback port in a background thread.
+
+    >>> with SimulatorServer(date="2025-09-17") as sim:   # doctest: +SKIP
+    ...     sim.url, sim.truth("aldi", "G102")["zone"]
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        date: date | str | None = None,
+        day_seconds: float | None = None,
+        scale: int | None = None,
+        faults: str | dict[str, Any] | None = None,
+        seed: int = 0,
+        coles_session_requests: int | None = None,
+    ) -> None:
+        _check_loopback(host)
+        self.host, self.port = host, port
+        config = make_config(date, day_seconds, scale, faults, seed, coles_session_requests)
+        self.state = build_state(config)
+        self.url = ""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SimulatorServer:
+        """Start serving; returns self once the port is bound."""
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                self._runner, self.url = loop.run_until_complete(
+                    _start(build_app(self.state), self.host, self.port)
+                )
+            except BaseException as exc:  # reported to the starting thread
+                errors.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="grocer-sim", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if errors:
+            raise errors[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread to finish."""
+        if self._loop is not None and self._thread is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+        self._thread = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- Python control API (same answers as the /_sim endpoints) --------------------------
+
+    def base_url(self, company: str) -> str:
+        """The base URL a spider uses for ``company`` (``{url}/{company}``)."""
+        return f"{self.url}/{company}"
+
+    def truth(self, company: str, store: str, day: date | str | None = None) -> dict[str, Any]:
+        """Ground truth of one store on a date (default: the simulated today)."""
+        when = _parse_date(day) if isinstance(day, str) else day
+        return store_truth(self.state, company, store, when)
+
+    def zones(self, company: str | None = None) -> dict[str, dict[str, str]]:
+        """Every store's price zone."""
+        return zones(self.state, company)
+
+    def planted(self) -> list[dict[str, Any]]:
+        """The planted cases and their expected answers."""
+        return planted_cases(self.state)
+
+    def requests(self) -> dict[str, Any]:
+        """Counters of requests served per endpoint and outcome."""
+        return self.state.log.snapshot()
+
+    def reset_requests(self) -> None:
+        """Zero the request counters."""
+        self.state.log.reset()
+
+    def set_date(self, day: date | str, day_seconds: float | None | bool = False) -> None:
+        """Set the simulated date (and optionally its speed)."""
+        self.state.clock.set(_parse_date(day) if isinstance(day, str) else day, day_seconds)
+
+    def advance(self, days: int = 1) -> date:
+        """Advance the simulated date."""
+        return self.state.clock.advance(days)
+
+    def today(self) -> date:
+        """The simulated date."""
+        return self.state.today()
+
+    def set_faults(self, spec: str | dict[str, Any] | None) -> None:
+        """Replace the fault settings."""
+        self.state.faults.configure(spec)
