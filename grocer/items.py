@@ -64,3 +64,20 @@ class BarcodeItem:
     sku: str
     barcode: str | None  # raw GTIN text as found, None when the page had none
     status: str  # "found" | "none" (page without a GTIN) | "not_found" (HTTP 404)
+
+
+@dataclass
+class ListingPageItem:
+    """One listing page of a store: its products are written together with its done-mark.
+
+    ``page`` is the resume key ``"<category>#<page or offset>"``; a page with ``ended`` set
+    marks the category's listing as finished.  ``observations`` is filled by the normalise
+    pipeline and emptied by the database writer, so feed exports carry only ``products``.
+    """
+
+    company: str
+    store_id: str
+    page: str
+    products: list[ProductItem] = field(default_factory=list)
+    ended: bool = False
+    observations: list[object] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -35,6 +36,7 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(url: str, engine: Engine | None = None) -> Engine:
     """Bring the database at ``url`` to the newest schema (a no-op when it is current)."""
     engine = engine or make_engine(url)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if current_revision(engine) != head_revision():
         config = alembic_config(url)
         with engine.begin() as connection:

@@ -130,3 +130,33 @@ def mark_crawled(connection: Connection, store_id: int, when: object) -> None:
 
 def company_id(slug: str) -> int:
     return COMPANY_IDS[slug]
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What a crawl needs to know about its store."""
+
+    id: int
+    crawlable: bool
+    not_crawlable_reason: str | None
+    timezone: str
+    aux_id: str | None
+    name: str | None
+
+
+def store_info(connection: Connection, company: str, retailer_store_id: str) -> StoreInfo | None:
+    """The store's crawl facts, or None when the store is not in the database."""
+    row = connection.execute(
+        select(
+            Store.id,
+            Store.crawlable,
+            Store.not_crawlable_reason,
+            Store.timezone,
+            Store.aux_id,
+            Store.name,
+        ).where(
+            Store.company_id == COMPANY_IDS[company],
+            Store.retailer_store_id == retailer_store_id,
+        )
+    ).one_or_none()
+    return StoreInfo(*row) if row is not None else None

@@ -163,6 +163,26 @@ class PriceWriter:
 
         return self._in_transaction(work)
 
+    def find_open_run(self, *, spider: str, store: StoreRow, source: str) -> int | None:
+        """The latest unfinished-or-partial run of ``spider`` at ``store`` from ``source``
+        (its job directory): the run a restarted crawl continues."""
+
+        def work(connection: Connection) -> int | None:
+            store_pk = self._store_pk(connection, store)
+            return connection.execute(
+                select(CrawlRun.id)
+                .where(
+                    CrawlRun.spider == spider,
+                    CrawlRun.store_id == store_pk,
+                    CrawlRun.source == source,
+                    CrawlRun.complete.is_(False),
+                )
+                .order_by(CrawlRun.id.desc())
+                .limit(1)
+            ).scalar()
+
+        return self._in_transaction(work)
+
     def set_run_date(self, run_id: int, observed_on: date) -> None:
         """Set a run's observation date once the first response tells it."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from grocer import constants as c
-from grocer.items import ProductItem
+from grocer.items import ListingPageItem, ProductItem
 from grocer.normalize.product import Observation, normalize_observation
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def normalize_item(item: ProductItem) -> tuple[Observation, list[str]]:
 
 
 class NormalizePipeline:
-    """Turns validated items into observations, counting dropped barcodes in the stats."""
+    """Adds the observations of a listing page's validated products, counting dropped and
+    flagged barcodes in the stats."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -54,9 +55,12 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ProductItem):
-            return item
-        observation, notes = normalize_item(item)
+        if isinstance(item, ListingPageItem):
+            item.observations = [self._normalize(p) for p in item.products]
+        return item
+
+    def _normalize(self, product: ProductItem) -> Observation:
+        observation, notes = normalize_item(product)
         for note in notes:
             self.stats.inc_value(f"grocer/normalize/{note}")
         return observation

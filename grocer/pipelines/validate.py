@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy.exceptions import DropItem
 
 from grocer import constants as c
-from grocer.items import ProductItem
+from grocer.items import ListingPageItem, ProductItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 FIELD_LIMITS: dict[str, int] = {
@@ -155,15 +158,27 @@ class ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ProductItem):
+        if isinstance(item, ListingPageItem):
+            item.products = [p for p in item.products if self._check(p)]
             return item
+        if isinstance(item, ProductItem) and not self._check(item):
+            raise DropItem(f"rejected product {item.sku!r}")
+        return item
+
+    def _check(self, item: ProductItem) -> bool:
+        """Validate one product in place, counting the outcome; False when rejected."""
         try:
-            checked, notes = validate_item(item)
+            _, notes = validate_item(item)
         except Rejected as rejection:
             self.stats.inc_value(f"grocer/validate/rejected/{rejection.reason}")
             self.stats.inc_value("grocer/validate/rejected")
-            raise DropItem(str(rejection)) from None
+            logger.debug("rejected %s", rejection)
+            return False
         for note in notes:
-            self.stats.inc_value(f"grocer/validate/{note}")
+            if note == c.REJECT_MISSING_PRICE:  # the product lands, its price does not
+                self.stats.inc_value(f"grocer/validate/rejected/{note}")
+                self.stats.inc_value("grocer/validate/rejected")
+            else:
+                self.stats.inc_value(f"grocer/validate/{note}")
         self.stats.inc_value("grocer/validate/ok")
-        return checked
+        return True

@@ -1,0 +1,1 @@
+"""Crawl plumbing shared by spiders, pipelines and extensions: context, job directories."""

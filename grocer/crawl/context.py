@@ -1,0 +1,51 @@
+"""What a crawl knows about its store and run, and how settings resolve to a configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from scrapy.settings import BaseSettings
+
+from grocer.config import Config, load_config
+from grocer.constants import DEFAULT_TIMEZONE
+
+
+def crawl_config(settings: BaseSettings) -> Config:
+    """The configuration of a crawl: ``GROCER_ENV=dev`` (environment or ``-s``) selects the
+    simulator and development database; ``-s GROCER_DATABASE_URL=...`` overrides the URL."""
+    config = load_config(dev=settings.get("GROCER_ENV") == "dev" or None)
+    url = settings.get("GROCER_DATABASE_URL")
+    if url:
+        config = Config(
+            env=config.env,
+            data_dir=config.data_dir,
+            database_url=url,
+            sim_url=config.sim_url,
+            retailer_urls=config.retailer_urls,
+            model_path=config.model_path,
+            batch_size=config.batch_size,
+        )
+    return config
+
+
+@dataclass
+class StoreContext:
+    """Set on a spider by the database pipeline when the crawl opens.
+
+    ``aux_id`` is IGA's online-shop id; ``done_pages`` the resume keys of listing pages a
+    previous, interrupted attempt of this run already committed.
+    """
+
+    timezone: str = DEFAULT_TIMEZONE
+    aux_id: str | None = None
+    done_pages: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, moment: datetime) -> date:
+        """The store's local date at an (aware) moment."""
+        return moment.astimezone(self.tz).date()

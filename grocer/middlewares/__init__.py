@@ -1,0 +1,1 @@
+"""Downloader middlewares: Retry-After aware retries and the Coles browser session."""

@@ -1,0 +1,67 @@
+"""Scrapy settings for grocer: pipelines, politeness, retries, the asyncio reactor.
+
+Per-retailer politeness lives in each spider's ``custom_settings``.  ``GROCER_*`` settings
+default to the environment (see :mod:`grocer.config`) and can be overridden with ``-s``.
+"""
+
+from __future__ import annotations
+
+import scrapy.downloadermiddlewares.cookies as _cookies
+from tldextract import TLDExtract
+
+from grocer.config import load_config
+
+_config = load_config()
+
+BOT_NAME = "grocer"
+SPIDER_MODULES = ["grocer.spiders"]
+NEWSPIDER_MODULE = "grocer.spiders"
+
+# An honest, identifying user agent; each retailer's requests carry it.
+USER_AGENT = "grocer/0.1 (+https://github.com/grocer-au/grocer; grocery price research)"
+# The crawled endpoints are the JSON APIs the retailers' own pages call, not pages for robots.
+ROBOTSTXT_OBEY = False
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+DOWNLOAD_TIMEOUT = 30
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 5
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+GROCER_RETRY_MAX_WAIT = 60.0
+GROCER_RETRY_BACKOFF = 0.5
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "grocer.middlewares.retry.RetryAfterMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "grocer.pipelines.validate.ValidatePipeline": 100,
+    "grocer.pipelines.normalize.NormalizePipeline": 200,
+    "grocer.pipelines.store_prices.StorePricesPipeline": 300,
+    "grocer.pipelines.stores.StoresPipeline": 400,
+}
+EXTENSIONS = {
+    "grocer.crawl.jobdir.JobDirCleanup": 500,
+}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+GROCER_ENV = _config.env
+GROCER_DATABASE_URL = ""  # empty: resolved from the environment (and GROCER_ENV)
+GROCER_DATA_DIR = str(_config.data_dir)
+GROCER_WRITE_BATCH = 500  # observations per transaction, at most
+
+# Scrapy's cookie middleware splits domains with tldextract, which downloads the public suffix
+# list on first use; crawls must work offline, so it uses the list tldextract ships.
+_cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)

@@ -1,0 +1,1 @@
+"""Scrapy spiders: one per retailer catalogue, one per store locator, Coles barcodes."""

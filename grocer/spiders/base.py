@@ -1,0 +1,204 @@
+"""The base of the catalogue spiders: store argument, category loop, pagination and resume.
+
+A subclass names its retailer and turns the retailer module's request specs and parsers into
+Scrapy requests; everything about pages, dates, resume keys and retries lives here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar, Self
+from urllib.parse import urlparse
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response
+
+from grocer.crawl import jobdir
+from grocer.crawl.context import StoreContext, crawl_config
+from grocer.items import ListingPageItem
+from grocer.retailers.common import (
+    Category,
+    ListingPage,
+    MalformedPayload,
+    RequestSpec,
+    StoreMismatch,
+)
+from grocer.retailers.stores import canonical_store_id
+
+END = "end"
+
+
+def page_key(category: Category, page: int | str) -> str:
+    """The resume key of a listing page: ``"<category key>#<page or offset>"``."""
+    return f"{category.key}#{page}"
+
+
+class RetailerSpider(scrapy.Spider):
+    """Crawls one store's whole catalogue: ``scrapy crawl <retailer> -a store=<id>``.
+
+    Subclasses set ``company``, ``first_page`` and ``page_step`` (1 for page numbers, the page
+    size for offsets) and implement ``categories_request``, ``parse_categories_payload``,
+    ``listing_request`` and ``parse_listing_page``.
+    """
+
+    company: ClassVar[str]
+    first_page: ClassVar[int] = 1
+    page_step: ClassVar[int] = 1
+    base_url: str
+
+    def __init__(self, store: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not store:
+            raise ValueError(f"name a store: scrapy crawl {self.name} -a store=<store id>")
+        self.store_id = canonical_store_id(self.company, store)
+        self.context = StoreContext()  # the database pipeline fills it when the crawl opens
+        self._resume_from: dict[str, int | None] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        config = crawl_config(crawler.settings)
+        spider.base_url = config.retailer_url(cls.company)
+        host = urlparse(spider.base_url).hostname
+        if host and host not in spider.allowed_domains:
+            spider.allowed_domains = [*spider.allowed_domains, host]
+        if crawler.settings.getbool("GROCER_JOBDIR", True) and not crawler.settings.get("JOBDIR"):
+            job = jobdir.prepare(jobdir.job_path(config.data_dir, spider.name, spider.store_id))
+            crawler.settings.set("JOBDIR", str(job.path), priority="spider")
+            spider.job = job
+        else:
+            spider.job = None
+        return spider
+
+    # ------------------------------------------------------------------ hooks
+
+    def categories_request(self) -> scrapy.Request:
+        """Override: the request discovering the store's categories."""
+        raise NotImplementedError
+
+    def parse_categories_payload(self, response: Response) -> list[Category]:
+        """Override: the leaf categories in the discovery response."""
+        raise NotImplementedError
+
+    def listing_request(
+        self, category: Category, page: int, previous_skus: frozenset[str] = frozenset()
+    ) -> scrapy.Request:
+        """Override: the request of one listing page (page number or offset)."""
+        raise NotImplementedError
+
+    def parse_listing_page(
+        self, response: Response, category: Category, page: int, previous_skus: frozenset[str]
+    ) -> ListingPage:
+        """Override: one listing page's items and its successor (None at the end)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ crawl loop
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.categories_request()
+
+    def parse_categories(self, response: Response) -> Iterable[scrapy.Request]:
+        try:
+            categories = self.parse_categories_payload(response)
+        except MalformedPayload as error:
+            yield from self._retry_or_give_up(response, error)
+            return
+        self.crawler.stats.set_value("grocer/categories", len(categories))
+        for category in categories:
+            page = self.resume_page(category)
+            if page is None:
+                self.crawler.stats.inc_value("grocer/resume/categories_skipped")
+                continue
+            yield self.listing_request(category, page)
+
+    def parse_listing(
+        self,
+        response: Response,
+        category: Category,
+        page: int,
+        previous_skus: frozenset[str] = frozenset(),
+    ) -> Iterable[Any]:
+        try:
+            listing = self.parse_listing_page(response, category, page, previous_skus)
+        except StoreMismatch as error:
+            self.crawler.stats.inc_value("grocer/listing/store_mismatch")
+            retry = self._retry(response, "store_mismatch")
+            if retry is None:
+                raise CloseSpider("store_mismatch") from error
+            yield retry
+            return
+        except MalformedPayload as error:
+            yield from self._retry_or_give_up(response, error)
+            return
+        observed_on = self.context.local_date(self.response_moment(response))
+        for item in listing.items:
+            item.observed_on = observed_on
+        for reason, count in listing.skipped.items():
+            self.crawler.stats.inc_value(f"grocer/listing/skipped/{reason}", count)
+        yield ListingPageItem(
+            company=self.company,
+            store_id=self.store_id,
+            page=page_key(category, page),
+            products=listing.items,
+            ended=listing.next_page is None,
+        )
+        if listing.next_page is not None:
+            yield self.listing_request(category, listing.next_page, listing.skus)
+
+    # ------------------------------------------------------------------ helpers
+
+    def request(self, spec: RequestSpec, callback: Any, **kwargs: Any) -> scrapy.Request:
+        """A Scrapy request from a retailer module's request spec."""
+        meta = {**spec.meta, **kwargs.pop("meta", {})}
+        return scrapy.Request(
+            spec.url,
+            method=spec.method,
+            headers=dict(spec.headers),
+            cookies=dict(spec.cookies),
+            body=spec.json_body(),
+            meta=meta,
+            callback=callback,
+            **kwargs,
+        )
+
+    def resume_page(self, category: Category) -> int | None:
+        """The first page to request: after the last page a previous attempt committed, or
+        None when that attempt finished the category."""
+        if self._resume_from is None:
+            keys = [key.rpartition("#")[::2] for key in self.context.done_pages]
+            ended = {cat for cat, page in keys if page == END}
+            last: dict[str, int] = {}
+            for cat, page in keys:
+                if page.isdigit():
+                    last[cat] = max(last.get(cat, -1), int(page))
+            self._resume_from = {cat: n + self.page_step for cat, n in last.items()}
+            self._resume_from.update(dict.fromkeys(ended))
+        return self._resume_from.get(category.key, self.first_page)
+
+    @staticmethod
+    def response_moment(response: Response) -> datetime:
+        """When the server answered: its ``Date`` header, else now (UTC)."""
+        header = response.headers.get(b"Date")
+        if header:
+            try:
+                return parsedate_to_datetime(header.decode("latin-1"))
+            except (TypeError, ValueError):
+                pass
+        return datetime.now(UTC)
+
+    def _retry(self, response: Response, reason: str) -> scrapy.Request | None:
+        return get_retry_request(response.request, spider=self, reason=reason)
+
+    def _retry_or_give_up(self, response: Response, error: Exception) -> Iterable[scrapy.Request]:
+        retry = self._retry(response, "malformed_payload")
+        if retry is not None:
+            self.crawler.stats.inc_value("grocer/listing/malformed_retried")
+            yield retry
+            return
+        self.logger.error("giving up on %s: %s", response.url, error)
+        self.crawler.stats.inc_value("grocer/listing/pages_lost")
