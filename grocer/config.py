@@ -19,6 +19,7 @@ REAL_RETAILER_URLS: dict[str, str] = {
     "aldi": "https://api.aldi.com.au",
     "iga": "https://www.igashop.com.au",
 }
+IGA_LOCATOR_URL = "https://embed.salefinder.com.au"  # IGA's store locator lives here
 DEFAULT_SIM_PORT = 8411
 
 
@@ -40,6 +41,7 @@ class Config:
     retailer_urls: dict[str, str] = field(default_factory=dict)
     model_path: str | None = None
     batch_size: int = 500
+    iga_locator_url: str = IGA_LOCATOR_URL
 
     @property
     def is_dev(self) -> bool:
@@ -73,4 +75,7 @@ def load_config(*, dev: bool | None = None) -> Config:
         retailer_urls=urls,
         model_path=os.getenv("GROCER_MODEL_PATH") or None,
         batch_size=int(os.getenv("GROCER_BATCH_SIZE", "500")),
+        iga_locator_url=os.getenv(
+            "GROCER_IGA_LOCATOR_URL", urls["iga"] if env == "dev" else IGA_LOCATOR_URL
+        ).rstrip("/"),
     )

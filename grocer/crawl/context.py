@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -17,17 +17,7 @@ def crawl_config(settings: BaseSettings) -> Config:
     simulator and development database; ``-s GROCER_DATABASE_URL=...`` overrides the URL."""
     config = load_config(dev=settings.get("GROCER_ENV") == "dev" or None)
     url = settings.get("GROCER_DATABASE_URL")
-    if url:
-        config = Config(
-            env=config.env,
-            data_dir=config.data_dir,
-            database_url=url,
-            sim_url=config.sim_url,
-            retailer_urls=config.retailer_urls,
-            model_path=config.model_path,
-            batch_size=config.batch_size,
-        )
-    return config
+    return replace(config, database_url=url) if url else config
 
 
 @dataclass

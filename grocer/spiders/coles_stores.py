@@ -1,0 +1,29 @@
+"""Coles store locator: every store, upserted into ``stores`` (``scrapy crawl coles_stores``)."""
+
+from __future__ import annotations
+
+from scrapy.http import Response
+
+from grocer.constants import COLES
+from grocer.items import StoreItem
+from grocer.retailers import coles
+from grocer.retailers.common import RequestSpec, loads_json
+from grocer.spiders.locator import StoreLocatorSpider
+
+
+class ColesStoresSpider(StoreLocatorSpider):
+    """POST the GraphQL ``GetStores`` operation (Coles, Liquorland, Vintage Cellars) on a
+    1 degree grid, finer where stores are dense; liquor banners are kept but marked not
+    crawlable."""
+
+    name = "coles_stores"
+    company = COLES
+    allowed_domains = ["www.coles.com.au"]
+    default_step = 1.0
+    cap = 50  # the locator answers with the 50 nearest stores
+
+    def point_request(self, latitude: float, longitude: float) -> RequestSpec:
+        return coles.stores_request(self.base_url, latitude, longitude)
+
+    def parse_stores_payload(self, response: Response) -> list[StoreItem]:
+        return coles.parse_stores(loads_json(response.body))
