@@ -18,12 +18,11 @@ from grocer.sim.stores import Store
 from grocer.sim.webutil import (
     STATE_NAMES,
     STORE_ID,
+    TreeIndex,
     dumps,
     int_param,
     json_response,
     state_of,
-    subtree_leaves,
-    tree_paths,
 )
 
 IMAGE = "https://dm.apac.cms.aldi.cx/is/image/aldiprodapac/product/jpg/scaleWidth/{width}/%s/{slug}"
@@ -34,13 +33,32 @@ def _tree(state: SimState) -> list[dict[str, Any]]:
     return state.catalogue.templates["aldi_categories"]["data"]
 
 
+def _index(state: SimState) -> TreeIndex:
+    return state.catalogue.memo("aldi_tree", lambda: TreeIndex(_tree(state), "children", "key"))
+
+
+def _paths(state: SimState) -> dict[str, list[dict[str, Any]]]:
+    return _index(state).paths
+
+
+def _leaf_categories(state: SimState, leaf: str) -> list[dict[str, Any]]:
+    """``categories`` of a product in ``leaf`` (root first); built once per leaf, shared."""
+    by_leaf: dict[str, list[dict[str, Any]]] = state.catalogue.memo("aldi_leaf_categories", dict)
+    found = by_leaf.get(leaf)
+    if found is None:
+        found = [
+            {"id": node["key"], "name": node["name"], "urlSlugText": node["urlSlugText"]}
+            for node in _paths(state).get(leaf, [])
+        ]
+        by_leaf[leaf] = found
+    return found
+
+
 def product_json(state: SimState, listing: Listing) -> dict[str, Any]:
     """One ``data[]`` item of ``/v3/product-search``."""
     product = listing.product
-    paths = _paths(state)
-    trail = paths.get(product.leaf, [])
-    unit_cents = listing.unit_cents
     image = product.extra.get("img")
+    was = listing.was
     return {
         "sku": product.sku,
         "name": product.name,
@@ -59,16 +77,13 @@ def product_json(state: SimState, listing: Listing) -> dict[str, Any]:
             "amount": listing.price,
             "amountRelevantDisplay": display(listing.price),
             "bottleDeposit": 0,
-            "comparison": unit_cents,
+            "comparison": listing.unit_cents,
             "comparisonDisplay": unit_text(listing),
             "perUnit": None,
             "perUnitDisplay": None,
-            "wasPriceDisplay": display(listing.was) if listing.was is not None else None,
+            "wasPriceDisplay": display(was) if was is not None else None,
         },
-        "categories": [
-            {"id": node["key"], "name": node["name"], "urlSlugText": node["urlSlugText"]}
-            for node in trail
-        ],
+        "categories": _leaf_categories(state, product.leaf),
         "assets": [{"url": IMAGE % image, "maxWidth": 1500, "mimeType": "image/*"}]
         if image
         else [],
@@ -76,19 +91,11 @@ def product_json(state: SimState, listing: Listing) -> dict[str, Any]:
     }
 
 
-def _paths(state: SimState) -> dict[str, list[dict[str, Any]]]:
-    cached = state.catalogue.templates.get("_aldi_paths")
-    if cached is None:
-        cached = tree_paths(_tree(state), "children", "key")
-        state.catalogue.templates["_aldi_paths"] = cached
-    return cached
-
-
 def search_body(
     state: SimState, store: Store, day: date, category: str, limit: int, offset: int
 ) -> tuple[int, bytes]:
     """(status, body) of one product-search page; 400 past the last page."""
-    leaves = subtree_leaves(_tree(state), "children", "key", category)
+    leaves = _index(state).subtree_leaves(category)
     if leaves is None:
         return 400, dumps({"errors": [{"code": "INVALID_CATEGORY", "detail": category}]})
     listings = state.category_listings(store, day, leaves)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from grocer.constants import PROMOTIONAL_ROOTS
 from grocer.normalize.brand import coles_display_brand
 from grocer.sim.money import to_cents
 from grocer.sim.rng import mix, text_seed
@@ -345,7 +346,79 @@ def build_aldi(corpus: Path, tree: dict[str, Any]) -> list[dict[str, Any]]:
         entry["qld"] = zp.get("QLD") if "NSW" in zp and zp.get("QLD") != zp["NSW"] else None
         entry["only"] = None if len(zp) == 2 else next(iter(zp))
         out.append(entry)
+    _aldi_merchandise_homes(out, tree)
     return out
+
+
+# Promotional root (urlSlugText) -> the merchandise leaf (urlSlugText) its products also sit
+# in when no similar product points elsewhere: bags, tokens and flowers are household goods.
+ALDI_PROMO_HOMES = {"front-of-store": "cleaning-household/home-essentials"}
+ALDI_DEFAULT_HOME = "cleaning-household/home-essentials"
+ALDI_HOUSE_BRAND = "aldi"
+
+
+def _aldi_promotional(root: dict[str, Any]) -> bool:
+    names = {str(root.get("name", "")).strip().lower(), str(root.get("urlSlugText", "")).lower()}
+    return bool(names & PROMOTIONAL_ROOTS)
+
+
+def _aldi_merchandise_homes(products: list[dict[str, Any]], tree: dict[str, Any]) -> None:
+    """Give every product listed only under a promotional root a merchandise leaf too.
+
+    Real Aldi lists its "Limited Time Only" and "Front of Store" products in a department as
+    well, and crawlers skip the promotional roots (DESIGN section 3).  A moved product's
+    ``leaf`` (and ``cat``) becomes the merchandise leaf, chosen by a vote of its five most
+    similar merchandise products (IDF-weighted name and brand words, sizes ignored), else by
+    :data:`ALDI_PROMO_HOMES`; its promotional leaf is kept in ``also``.
+    """
+    paths: dict[str, list[dict[str, Any]]] = {}
+    promotional: dict[str, str] = {}  # leaf key -> its promotional root's urlSlugText
+
+    def walk(node: dict[str, Any], trail: list[dict[str, Any]], root: str | None) -> None:
+        here = [*trail, node]
+        paths[node["key"]] = here
+        if root is not None and not node.get("children"):
+            promotional[node["key"]] = root
+        for child in node.get("children") or []:
+            walk(child, here, root)
+
+    for root in tree["data"]:
+        walk(root, [], root["urlSlugText"] if _aldi_promotional(root) else None)
+    by_slug = {trail[-1]["urlSlugText"]: key for key, trail in paths.items()}
+
+    def words(p: dict[str, Any]) -> set[str]:
+        brand = "" if p["brand"].strip().lower() == ALDI_HOUSE_BRAND else p["brand"]
+        found = set(_words(f"{p['name']} {brand}")) - STOP
+        return {w for w in found if not any(c.isdigit() for c in w)}
+
+    merchandise = [p for p in products if p["leaf"] not in promotional]
+    index: dict[str, list[int]] = collections.defaultdict(list)
+    for i, p in enumerate(merchandise):
+        for w in words(p):
+            index[w].append(i)
+    idf = {w: math.log(len(merchandise) / len(ix)) for w, ix in index.items()}
+    for p in products:
+        root = promotional.get(p["leaf"])
+        if root is None:
+            continue
+        home = by_slug[ALDI_PROMO_HOMES.get(root, ALDI_DEFAULT_HOME)]
+        if root not in ALDI_PROMO_HOMES:
+            scores: dict[int, float] = collections.defaultdict(float)
+            for w in words(p):
+                for i in index.get(w, ()):
+                    scores[i] += idf[w]
+            top = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+            votes: collections.Counter[str] = collections.Counter()
+            for i, score in top:
+                votes[merchandise[i]["leaf"]] += score
+            if votes:
+                home = max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        p["also"] = [p["leaf"]]
+        p["leaf"] = home
+        p["cat"] = [node["name"] for node in paths[home]]
+    stranded = [p["sku"] for p in products if p["leaf"] in promotional]
+    if stranded:
+        raise ValueError(f"aldi products only under promotional roots: {stranded[:5]}")
 
 
 def _slug_brand(slug: str, name: str) -> str:

@@ -10,13 +10,15 @@ import functools
 import gzip
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from grocer.sim.rng import mix, pick, text_seed
 
+T = TypeVar("T")
 DATA_DIR = Path(__file__).parent / "data"
 COMPANIES = ("coles", "woolworths", "aldi", "iga")
 
@@ -54,6 +56,17 @@ class Product:
     extra: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     variant_of: str | None = None
+    # The unit factor as an exact integer ratio (fast unit prices); set from ``unit``.
+    unit_ratio: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.unit_ratio = self.unit[2].as_integer_ratio() if self.unit else None
+
+    @property
+    def leaves(self) -> list[str]:
+        """Every listing category showing the product: its merchandise ``leaf`` first, then
+        promotional ones (``extra["also"]``, e.g. Aldi's "Limited Time Only")."""
+        return [self.leaf, *self.extra.get("also", ())]
 
     @property
     def fresh(self) -> bool:
@@ -72,6 +85,8 @@ class Catalogue:
     templates: dict[str, Any]
     price_week: str
     by_sku: dict[str, dict[str, Product]] = field(default_factory=dict)
+    # Values derived once from the templates (tree indexes, per-leaf fragments), by name.
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -83,6 +98,14 @@ class Catalogue:
     def get(self, company: str, sku: str) -> Product | None:
         """The product with this sku, if any."""
         return self.by_sku[company].get(sku)
+
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """The value derived under ``name``, built on first use (building is idempotent,
+        so two threads racing here at worst build it twice)."""
+        if name not in self.derived:
+            self.derived[name] = build()
+        value: T = self.derived[name]
+        return value
 
 
 def _product(company: str, raw: dict[str, Any]) -> Product:

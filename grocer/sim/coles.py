@@ -15,6 +15,7 @@ import re
 from datetime import date
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from grocer.sim.catalogue import Product
@@ -50,7 +51,7 @@ MEASURES = {"g": "g", "kg": "kg", "ml": "ml", "l": "l", "ea": "ea", "sheets": "e
 
 def next_html(title: str, next_data: dict[str, Any], head: str = "") -> bytes:
     """A Next.js page with ``next_data`` in ``<script id="__NEXT_DATA__">``."""
-    data = json.dumps(next_data, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    data = orjson.dumps(next_data).decode("utf-8").replace("<", "\\u003c")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>'
         f"<title>{title} | Coles</title>{head}</head>"
@@ -190,7 +191,7 @@ def browse_props(
     if results:
         for i, position in enumerate(AD_POSITIONS):
             if position <= len(results) and ads:
-                ad = copy.deepcopy(ads[(page + i) % len(ads)])
+                ad = dict(ads[(page + i) % len(ads)])  # only adId differs; nested shared
                 ad["adId"] = f"{ad['adId']}_{slug}_{page}_{i}"
                 results.insert(position, ad)
     return {

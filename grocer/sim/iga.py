@@ -23,12 +23,11 @@ from grocer.sim.state import SimState
 from grocer.sim.stores import Store
 from grocer.sim.webutil import (
     STORE_ID,
+    TreeIndex,
     dumps,
     int_param,
     json_response,
     state_of,
-    subtree_leaves,
-    tree_paths,
 )
 
 IMAGE = "https://cdn.metcash.media/image/upload/w_1500,h_1500,c_pad,b_auto/igashop/images/%s.jpg"
@@ -39,15 +38,22 @@ def _tree(state: SimState) -> list[dict[str, Any]]:
     return [state.catalogue.templates["iga_categories"]]
 
 
+def _index(state: SimState) -> TreeIndex:
+    return state.catalogue.memo(
+        "iga_tree", lambda: TreeIndex(_tree(state), "children", "identifier")
+    )
+
+
 def _paths(state: SimState) -> dict[str, list[dict[str, Any]]]:
-    cached = state.catalogue.templates.get("_iga_paths")
-    if cached is None:
-        cached = tree_paths(_tree(state), "children", "identifier")
-        state.catalogue.templates["_iga_paths"] = cached
-    return cached
+    return _index(state).paths
 
 
 def _category_entries(state: SimState, leaf: str) -> list[dict[str, Any]]:
+    """``categories`` of a product in ``leaf``; built once per leaf and shared."""
+    by_leaf: dict[str, list[dict[str, Any]]] = state.catalogue.memo("iga_leaf_entries", dict)
+    cached = by_leaf.get(leaf)
+    if cached is not None:
+        return cached
     trail = _paths(state).get(leaf, [])[1:]  # below the "retailer-prod-v3" root
     entries = []
     for depth in range(len(trail)):
@@ -61,6 +67,7 @@ def _category_entries(state: SimState, leaf: str) -> list[dict[str, Any]]:
                 "retailerId": node["identifier"],
             }
         )
+    by_leaf[leaf] = entries
     return entries
 
 
@@ -135,7 +142,7 @@ def search_body(
     state: SimState, store: Store, day: date, identifier: str, take: int, skip: int
 ) -> tuple[int, bytes]:
     """(status, body) of one search page; past the end the last page repeats."""
-    leaves = subtree_leaves(_tree(state), "children", "identifier", identifier)
+    leaves = _index(state).subtree_leaves(identifier)
     if leaves is None:
         return 404, dumps({"message": f"Category '{identifier}' not found"})
     listings = state.category_listings(store, day, leaves)

@@ -24,17 +24,27 @@ def json_number(cents: int) -> int | float:
     """
     if cents % 100 == 0:
         return cents // 100
-    return float(str(dollars(cents)).rstrip("0"))
+    # Both operands are exact and IEEE division rounds correctly, so this is the float
+    # nearest to the decimal value: the same number float("14.1") gives.
+    return cents / 100
 
 
 def display(cents: int) -> str:
     """``$4.69`` style text, with a thousands separator like the retailers use."""
-    return f"${dollars(cents):,.2f}"
+    whole, part = divmod(abs(cents), 100)
+    return f"${'-' if cents < 0 else ''}{whole:,}.{part:02d}"
 
 
 def scale_cents(cents: int, factor: Decimal) -> int:
     """``cents * factor`` rounded half-up to a whole cent (Decimal arithmetic, no floats)."""
     return int((Decimal(cents) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def scale_ratio(cents: int, ratio: tuple[int, int]) -> int:
+    """``scale_cents(cents, factor)`` for ``ratio = factor.as_integer_ratio()``, in integer
+    arithmetic (the same answer for ``cents >= 0``: half-up is floor(x + 1/2) there)."""
+    numerator, denominator = ratio
+    return (2 * cents * numerator + denominator) // (2 * denominator)
 
 
 def shelf_round(cents: int) -> int:

@@ -16,7 +16,7 @@ from threading import Lock
 from typing import TYPE_CHECKING
 
 from grocer.sim.clock import price_week
-from grocer.sim.money import display, scale_cents, shelf_round
+from grocer.sim.money import display, scale_cents, scale_ratio, shelf_round
 from grocer.sim.rng import mix, text_seed, unit
 from grocer.sim.stores import NATIONAL, Store
 
@@ -34,7 +34,7 @@ ALDI_FRESH_ZONE_RATE = 0.2  # share of fresh produce priced differently in a der
 EPOCH = date(2025, 9, 17)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listing:
     """What one store's listing shows for one product on one date."""
 
@@ -51,10 +51,12 @@ class Listing:
 
     @property
     def unit_cents(self) -> int | None:
-        """The unit price in cents (per the product's unit basis), if it has one."""
-        if self.product.unit is None:
+        """The unit price in cents (per the product's unit basis), if it has one: the price
+        times the unit factor, rounded half-up (exactly ``scale_cents``, in integers)."""
+        ratio = self.product.unit_ratio
+        if ratio is None:
             return None
-        return scale_cents(self.price, self.product.unit[2])
+        return scale_ratio(self.price, ratio)
 
 
 def week_index(day: date) -> int:

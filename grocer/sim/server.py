@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import ipaddress
 import logging
 import signal
@@ -310,7 +311,23 @@ def serve(
     """
     _check_loopback(host)
     config = make_config(date, day_seconds, scale, faults, seed, coles_session_requests)
-    asyncio.run(_serve_forever(build_state(config), host, port, on_ready))
+    state = build_state(config)
+    freeze_startup_objects()
+    asyncio.run(_serve_forever(state, host, port, on_ready))
+
+
+def freeze_startup_objects() -> None:
+    """Move everything built so far (the catalogue, stores, templates) out of the cyclic
+    garbage collector's reach.
+
+    They live as long as the process, and a scaled catalogue is millions of objects that
+    every full collection would otherwise walk while pages are rendered, roughly doubling
+    first-pass rendering time.  Reference counting still frees them; only cycle detection
+    skips them.  Used by the foreground server, whose process is the simulator's own (tests
+    running :class:`SimulatorServer` in their process are left alone).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _serve_forever(

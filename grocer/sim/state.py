@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -110,6 +110,14 @@ class RequestLog:
 
 
 @dataclass
+class _StoreView:
+    """One store's listings on one day by leaf category, plus combined category lists."""
+
+    by_leaf: dict[str, list[Listing]]
+    combined: dict[tuple[tuple[str, ...], bool], list[Listing]] = field(default_factory=dict)
+
+
+@dataclass
 class SimState:
     """Shared by every request handler of one simulator instance."""
 
@@ -123,7 +131,7 @@ class SimState:
     pages: PageCache
     guard: SessionGuard
     log: RequestLog = field(default_factory=RequestLog)
-    _leaf_indexes: OrderedDict[tuple[str, str, date], dict[str, list[Listing]]] = field(
+    _leaf_indexes: OrderedDict[tuple[str, str, date], _StoreView] = field(
         default_factory=OrderedDict
     )
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -136,15 +144,41 @@ class SimState:
         """Every listing of ``store`` on ``day`` (empty for non-crawlable stores)."""
         return self.model.store_listings(store, day)
 
-    def category_listings(self, store: Store, day: date, leaves: Iterable[str]) -> list[Listing]:
-        """Listings of ``store`` in the given leaf categories, in listing order."""
-        by_leaf = self._leaf_index(store, day)
-        found: list[Listing] = []
-        for leaf in leaves:
-            found.extend(by_leaf.get(leaf, ()))
+    def category_listings(
+        self,
+        store: Store,
+        day: date,
+        leaves: Sequence[str],
+        *,
+        exclude_marketplace: bool = False,
+    ) -> list[Listing]:
+        """Listings of ``store`` in the given leaf categories, in listing order, each once
+        (a product can show in several leaves); marketplace products left out on request.
+
+        The answer is cached per (store, day, leaves, filter): every page of a category
+        slices the same list.
+        """
+        view = self._leaf_index(store, day)
+        key = (tuple(leaves), exclude_marketplace)
+        found = view.combined.get(key)
+        if found is not None:
+            return found
+        if len(key[0]) == 1:
+            found = list(view.by_leaf.get(key[0][0], ()))
+        else:
+            seen: set[str] = set()
+            found = []
+            for leaf in key[0]:
+                for listing in view.by_leaf.get(leaf, ()):
+                    if listing.product.sku not in seen:
+                        seen.add(listing.product.sku)
+                        found.append(listing)
+        if exclude_marketplace:
+            found = [lst for lst in found if not lst.product.extra.get("marketplace")]
+        view.combined[key] = found
         return found
 
-    def _leaf_index(self, store: Store, day: date) -> dict[str, list[Listing]]:
+    def _leaf_index(self, store: Store, day: date) -> _StoreView:
         key = (store.company, store.store_id, day)
         with self._index_lock:
             cached = self._leaf_indexes.get(key)
@@ -153,14 +187,16 @@ class SimState:
                 return cached
         by_leaf: dict[str, list[Listing]] = {}
         for listing in self.listings(store, day).values():
-            by_leaf.setdefault(listing.product.leaf, []).append(listing)
+            for leaf in listing.product.leaves:
+                by_leaf.setdefault(leaf, []).append(listing)
         for items in by_leaf.values():
             items.sort(key=lambda lst: (lst.product.name, lst.product.sku))
+        view = _StoreView(by_leaf)
         with self._index_lock:
-            self._leaf_indexes[key] = by_leaf
+            self._leaf_indexes[key] = view
             while len(self._leaf_indexes) > 64:
                 self._leaf_indexes.popitem(last=False)
-        return by_leaf
+        return view
 
     def product(self, company: str, sku: str) -> Product | None:
         """A catalogue product by sku."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from grocer.sim.state import SimState
@@ -24,8 +24,10 @@ STATE_NAMES = {
 
 
 def dumps(payload: Any) -> bytes:
-    """Compact JSON bytes, as the retailer APIs send."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Compact UTF-8 JSON bytes, as the retailer APIs send (orjson: no spaces, no ASCII
+    escaping, the same text ``json.dumps(separators=(",", ":"), ensure_ascii=False)`` gives
+    for the simulator's payloads)."""
+    return orjson.dumps(payload)
 
 
 def json_response(body: bytes, status: int = 200, **headers: str) -> web.Response:
@@ -60,54 +62,53 @@ def int_param(value: str | None, default: int, low: int = 0, high: int = 10**9) 
     return max(low, min(high, number))
 
 
-_SUBTREES: dict[tuple[int, str, str, str], list[str] | None] = {}
+class TreeIndex:
+    """One category tree, indexed once: each node's path from the root and the leaf ids
+    under it (itself, for a leaf), in tree order."""
+
+    def __init__(self, nodes: list[dict[str, Any]], children_key: str, id_key: str) -> None:
+        self.nodes = nodes
+        self.paths: dict[str, list[dict[str, Any]]] = {}
+        self.leaves: dict[str, list[str]] = {}
+
+        def walk(items: list[dict[str, Any]], trail: list[dict[str, Any]]) -> list[str]:
+            found: list[str] = []
+            for node in items:
+                here = [*trail, node]
+                node_id = str(node[id_key])
+                self.paths.setdefault(node_id, here)
+                children = node.get(children_key) or []
+                below = walk(children, here) if children else [node_id]
+                self.leaves.setdefault(node_id, below)
+                found.extend(below)
+            return found
+
+        walk(nodes, [])
+
+    def subtree_leaves(self, wanted: str) -> list[str] | None:
+        """Leaf ids under (or equal to) the node ``wanted``, in tree order; None if absent."""
+        return self.leaves.get(wanted)
 
 
 def subtree_leaves(
     nodes: list[dict[str, Any]], children_key: str, id_key: str, wanted: str
 ) -> list[str] | None:
     """Leaf ids under (or equal to) the node ``wanted``, in tree order; None if absent."""
-    key = (id(nodes), children_key, id_key, wanted)
-    if key not in _SUBTREES:
-        if len(_SUBTREES) > 20_000:
-            _SUBTREES.clear()
-        _SUBTREES[key] = _subtree_leaves(nodes, children_key, id_key, wanted)
-    return _SUBTREES[key]
+    return TreeIndex(nodes, children_key, id_key).subtree_leaves(wanted)
 
 
-def _subtree_leaves(
-    nodes: list[dict[str, Any]], children_key: str, id_key: str, wanted: str
-) -> list[str] | None:
-    for node in _walk(nodes, children_key):
-        if str(node.get(id_key)) == wanted:
-            return [
-                str(leaf[id_key])
-                for leaf in _walk([node], children_key)
-                if not leaf.get(children_key)
-            ]
-    return None
-
-
-def _walk(nodes: list[dict[str, Any]], children_key: str) -> Iterator[dict[str, Any]]:
+def walk_tree(nodes: list[dict[str, Any]], children_key: str) -> Iterator[dict[str, Any]]:
+    """Every node of a tree, depth first."""
     for node in nodes:
         yield node
-        yield from _walk(node.get(children_key) or [], children_key)
+        yield from walk_tree(node.get(children_key) or [], children_key)
 
 
 def tree_paths(
     nodes: list[dict[str, Any]], children_key: str, id_key: str
 ) -> dict[str, list[dict[str, Any]]]:
     """Node id -> the list of nodes from the root down to it."""
-    paths: dict[str, list[dict[str, Any]]] = {}
-
-    def walk(items: list[dict[str, Any]], trail: list[dict[str, Any]]) -> None:
-        for node in items:
-            here = [*trail, node]
-            paths.setdefault(str(node[id_key]), here)
-            walk(node.get(children_key) or [], here)
-
-    walk(nodes, [])
-    return paths
+    return TreeIndex(nodes, children_key, id_key).paths
 
 
 STORE_ID: web.RequestKey[str] = web.RequestKey("grocer_sim_store", str)

@@ -23,12 +23,11 @@ from grocer.sim.stores import Store
 from grocer.sim.webutil import (
     STORE_ID,
     WRONG_STORE,
+    TreeIndex,
     dumps,
     int_param,
     json_response,
     state_of,
-    subtree_leaves,
-    tree_paths,
 )
 
 DEFAULT_PAGE_SIZE = 36
@@ -40,106 +39,61 @@ def _tree(state: SimState) -> list[dict[str, Any]]:
     return state.catalogue.templates["woolworths_categories"]["Categories"]
 
 
+def _index(state: SimState) -> TreeIndex:
+    return state.catalogue.memo(
+        "woolworths_tree", lambda: TreeIndex(_tree(state), "Children", "NodeId")
+    )
+
+
 def _paths(state: SimState) -> dict[str, list[dict[str, Any]]]:
-    cached = state.catalogue.templates.get("_woolworths_paths")
-    if cached is None:
-        cached = tree_paths(_tree(state), "Children", "NodeId")
-        state.catalogue.templates["_woolworths_paths"] = cached
-    return cached
+    return _index(state).paths
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return _SLUG.sub("-", text.lower()).strip("-")
 
 
-def tile(state: SimState, listing: Listing, store_no: int, day: date) -> dict[str, Any]:
-    """One product tile (the ~115-field object of ``Bundles[].Products[]``)."""
-    product = listing.product
-    template = state.catalogue.templates["woolworths_tile"]
-    out = dict(template)  # shallow: nested values are either replaced below or never mutated
-    stockcode = int(product.sku)
-    price = json_number(listing.price)
-    was = json_number(listing.was if listing.was is not None else listing.price)
-    saving = json_number(listing.was - listing.price) if listing.was is not None else 0
-    cup_cents = listing.unit_cents
-    cup = json_number(cup_cents) if cup_cents is not None else None
-    measure = (
-        f"{product.unit[0]}{CUP_UNITS.get(product.unit[1], product.unit[1].upper())}"
-        if product.unit
-        else None
-    )
-    cup_text = unit_text(listing)
-    size = product.size or "each"
-    name = product.name
-    trail = _paths(state).get(product.leaf, [])
+def _base_tile(state: SimState) -> dict[str, Any]:
+    """The captured tile with every field that is the same on all tiles already set."""
+
+    def build() -> dict[str, Any]:
+        template = state.catalogue.templates["woolworths_tile"]
+        out = dict(template)
+        out.update(
+            {
+                "TileID": 0,
+                "Unit": "Each",
+                "Source": "ProductBrowse",
+                "SupplyLimit": 36,
+                "ProductLimit": 36,
+                "MaxSupplyLimitMessage": "36 item(s) left",
+                "CentreTag": _empty_tag(template["CentreTag"]),
+                "IsCentreTag": False,
+                "ImageTag": _empty_tag(template["ImageTag"]),
+                "Tags": [],
+            }
+        )
+        return out
+
+    return state.catalogue.memo("woolworths_base_tile", build)
+
+
+def _leaf_attributes(state: SimState, leaf: str) -> dict[str, Any]:
+    """``AdditionalAttributes`` of the template with the fields that follow from the leaf
+    category (department and category names) set; built once per leaf."""
+    by_leaf: dict[str, dict[str, Any]] = state.catalogue.memo("woolworths_leaf_attrs", dict)
+    attrs = by_leaf.get(leaf)
+    if attrs is not None:
+        return attrs
+    trail = _paths(state).get(leaf, [])
     department = [trail[0]["Description"]] if trail else []
     categories = [n["Description"] for n in trail[1:]]
-    images = f"https://cdn1.woolworths.media/content/wowproductimages/%s/{stockcode}.jpg"
-    market = bool(product.extra.get("marketplace"))
-    out.update(
-        {
-            "TileID": 0,
-            "Stockcode": stockcode,
-            "Barcode": product.gtin,
-            "GtinFormat": len(product.gtin) if product.gtin else 0,
-            "CupPrice": cup,
-            "InstoreCupPrice": cup,
-            "CupMeasure": measure,
-            "CupString": cup_text,
-            "InstoreCupString": cup_text,
-            "HasCupPrice": cup is not None,
-            "InstoreHasCupPrice": cup is not None,
-            "Price": price,
-            "InstorePrice": price,
-            "Name": name,
-            "DisplayName": f"{name} {size}",
-            "UrlFriendlyName": _slug(name),
-            "Description": f" {name}<br> {size}",
-            "SmallImageFile": images % "small",
-            "MediumImageFile": images % "medium",
-            "LargeImageFile": images % "large",
-            "IsHalfPrice": listing.was is not None and listing.price * 2 <= listing.was,
-            "IsOnSpecial": listing.was is not None,
-            "InstoreIsOnSpecial": listing.was is not None,
-            "SavingsAmount": saving,
-            "InstoreSavingsAmount": saving,
-            "WasPrice": was,
-            "InstoreWasPrice": was,
-            "Unit": "Each",
-            "Source": "ProductBrowse",
-            "SupplyLimit": 36,
-            "ProductLimit": 36,
-            "MaxSupplyLimitMessage": "36 item(s) left",
-            "IsInStock": listing.available,
-            "PackageSize": size,
-            "CentreTag": _empty_tag(out["CentreTag"]),
-            "IsCentreTag": False,
-            "ImageTag": _empty_tag(out["ImageTag"]),
-            "SupplyLimitMessage": f"'{name}' has a supply limit of 36.",
-            "SmallFormatDescription": f"{name} ",
-            "FullDescription": f"{name} ",
-            "IsAvailable": listing.available,
-            "InstoreIsAvailable": listing.available,
-            "IsPurchasable": listing.available,
-            "InstoreIsPurchasable": listing.available,
-            "RichDescription": f"{name} {size}",
-            "Brand": product.brand or None,
-            "DetailsImagePaths": [images % "large"],
-            "IsMarketProduct": market,
-            "Vendor": {"VendorName": "Marketplace Seller"} if market else None,
-            "Tags": [],
-            "NextAvailabilityDate": f"{(day + timedelta(days=1)).isoformat()}T00:00:00.0000000Z",
-            "FulfilmentStoreId": store_no,
-        }
-    )
-    attrs = dict(template["AdditionalAttributes"])
-    out["AdditionalAttributes"] = attrs
+    attrs = dict(state.catalogue.templates["woolworths_tile"]["AdditionalAttributes"])
     attrs.update(
         {
-            "brand": (product.brand or "").lower() or None,
-            "description": f"{name} {size}",
-            "productimages": f"{stockcode}.jpg",
-            "productimagecount": "1",
             "piesdepartmentnamesjson": json.dumps(department),
             "piescategorynamesjson": json.dumps(categories[:1]),
             "piessubcategorynamesjson": json.dumps(categories[1:]),
@@ -157,6 +111,93 @@ def tile(state: SimState, listing: Listing, store_no: int, day: date) -> dict[st
             "storageinstructions": None,
         }
     )
+    by_leaf[leaf] = attrs
+    return attrs
+
+
+def _next_day(day: date) -> str:
+    return f"{(day + timedelta(days=1)).isoformat()}T00:00:00.0000000Z"
+
+
+def tile(state: SimState, listing: Listing, store_no: int, day: date) -> dict[str, Any]:
+    """One product tile (the ~115-field object of ``Bundles[].Products[]``).
+
+    Built on a shared base tile and per-leaf attributes: nested values are shared between
+    tiles and never mutated.
+    """
+    product = listing.product
+    out = dict(_base_tile(state))
+    stockcode = int(product.sku)
+    listing_price = listing.price
+    listing_was = listing.was
+    price = json_number(listing_price)
+    on_special = listing_was is not None
+    was = json_number(listing_was) if listing_was is not None else price
+    saving = json_number(listing_was - listing_price) if listing_was is not None else 0
+    cup_cents = listing.unit_cents
+    cup = json_number(cup_cents) if cup_cents is not None else None
+    unit = product.unit
+    measure = f"{unit[0]}{CUP_UNITS.get(unit[1], unit[1].upper())}" if unit else None
+    cup_text = unit_text(listing)
+    size = product.size or "each"
+    name = product.name
+    images = f"https://cdn1.woolworths.media/content/wowproductimages/%s/{stockcode}.jpg"
+    large = images % "large"
+    market = bool(product.extra.get("marketplace"))
+    available = listing.available
+    name_size = f"{name} {size}"
+    out.update(
+        {
+            "Stockcode": stockcode,
+            "Barcode": product.gtin,
+            "GtinFormat": len(product.gtin) if product.gtin else 0,
+            "CupPrice": cup,
+            "InstoreCupPrice": cup,
+            "CupMeasure": measure,
+            "CupString": cup_text,
+            "InstoreCupString": cup_text,
+            "HasCupPrice": cup is not None,
+            "InstoreHasCupPrice": cup is not None,
+            "Price": price,
+            "InstorePrice": price,
+            "Name": name,
+            "DisplayName": name_size,
+            "UrlFriendlyName": _slug(name),
+            "Description": f" {name}<br> {size}",
+            "SmallImageFile": images % "small",
+            "MediumImageFile": images % "medium",
+            "LargeImageFile": large,
+            "IsHalfPrice": listing_was is not None and listing_price * 2 <= listing_was,
+            "IsOnSpecial": on_special,
+            "InstoreIsOnSpecial": on_special,
+            "SavingsAmount": saving,
+            "InstoreSavingsAmount": saving,
+            "WasPrice": was,
+            "InstoreWasPrice": was,
+            "IsInStock": available,
+            "PackageSize": size,
+            "SupplyLimitMessage": f"'{name}' has a supply limit of 36.",
+            "SmallFormatDescription": f"{name} ",
+            "FullDescription": f"{name} ",
+            "IsAvailable": available,
+            "InstoreIsAvailable": available,
+            "IsPurchasable": available,
+            "InstoreIsPurchasable": available,
+            "RichDescription": name_size,
+            "Brand": product.brand or None,
+            "DetailsImagePaths": [large],
+            "IsMarketProduct": market,
+            "Vendor": {"VendorName": "Marketplace Seller"} if market else None,
+            "NextAvailabilityDate": _next_day(day),
+            "FulfilmentStoreId": store_no,
+        }
+    )
+    attrs = dict(_leaf_attributes(state, product.leaf))
+    attrs["brand"] = (product.brand or "").lower() or None
+    attrs["description"] = name_size
+    attrs["productimages"] = f"{stockcode}.jpg"
+    attrs["productimagecount"] = "1"
+    out["AdditionalAttributes"] = attrs
     return out
 
 
@@ -180,10 +221,8 @@ def browse_body(
     fulfilment_id: int,
 ) -> bytes:
     """The JSON body of one browse page."""
-    leaves = subtree_leaves(_tree(state), "Children", "NodeId", category)
-    listings = state.category_listings(store, day, leaves or [])
-    if sold_by_woolworths:
-        listings = [lst for lst in listings if not lst.product.extra.get("marketplace")]
+    leaves = _index(state).subtree_leaves(category) or ()
+    listings = state.category_listings(store, day, leaves, exclude_marketplace=sold_by_woolworths)
     start = (page - 1) * size
     chunk = listings[start : start + size]
     bundles = [{"Products": [tile(state, lst, fulfilment_id, day)]} for lst in chunk]

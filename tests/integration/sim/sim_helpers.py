@@ -6,9 +6,11 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from grocer.retailers.common import RequestSpec
 from grocer.sim.challenge import fnv1a
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sim"
@@ -48,6 +50,22 @@ def fetch(
     except urllib.error.HTTPError as exc:
         with exc:
             return Reply(exc.code, exc.headers, exc.read())
+
+
+def send(spec: RequestSpec, cookies: Mapping[str, str] | None = None) -> Reply:
+    """Send a parser module's RequestSpec as a spider would: its method, headers, cookies
+    (plus ``cookies``, e.g. a Coles session) and JSON body."""
+    jar = {**spec.cookies, **(cookies or {})}
+    headers = dict(spec.headers)
+    if jar:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
+    return fetch(spec.url, data=spec.body, headers=headers, method=spec.method)
+
+
+def cookie_dict(header: str) -> dict[str, str]:
+    """A ``Cookie`` header as a dict."""
+    pairs = (part.split("=", 1) for part in header.split(";") if "=" in part)
+    return {name.strip(): value.strip() for name, value in pairs}
 
 
 def fixture(name: str) -> Any:

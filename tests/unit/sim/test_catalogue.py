@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from grocer.retailers import aldi, coles, iga, woolworths
+from grocer.sim.build_catalogue import DEFAULT_CORPUS, build
 from grocer.sim.catalogue import DATA_DIR, gtin_check_digit, load_catalogue
 from grocer.sim.stores import load_stores
+from grocer.sim.webutil import TreeIndex
 
 
 def test_shipped_files_are_small() -> None:
@@ -51,3 +57,75 @@ def test_stores_and_crawlability() -> None:
     assert {s.banner for s in stores.stores["woolworths"] if not s.crawlable} == {"AMPOL", "EG"}
     iga = stores.stores["iga"]
     assert any(not s.crawlable for s in iga) and all(bool(s.tag) == s.crawlable for s in iga)
+
+
+def _reachable_leaves(templates: dict[str, Any]) -> dict[str, set[str]]:
+    """Per retailer, the listing categories a crawler reaches: the leaves (Coles: the
+    departments) the real parsers return for the category payloads the simulator serves."""
+    tree_index = {
+        "aldi": TreeIndex(templates["aldi_categories"]["data"], "children", "key"),
+        "woolworths": TreeIndex(
+            templates["woolworths_categories"]["Categories"], "Children", "NodeId"
+        ),
+        "iga": TreeIndex([templates["iga_categories"]], "children", "identifier"),
+    }
+    keys = {
+        "aldi": [c.key for c in aldi.parse_categories(templates["aldi_categories"])],
+        "woolworths": [
+            c.key for c in woolworths.parse_categories(templates["woolworths_categories"])
+        ],
+        "iga": [c.key for c in iga.parse_categories(templates["iga_categories"])],
+    }
+    reachable = {
+        company: {leaf for key in keys[company] for leaf in tree_index[company].leaves[key]}
+        for company in keys
+    }
+    reachable["coles"] = {c.slug for c in coles.parse_menu(templates["coles_menu"])}
+    return reachable
+
+
+def test_every_product_sits_in_a_leaf_the_parsers_crawl() -> None:
+    """Promotional roots are skipped by crawlers (DESIGN section 3), so no product may be
+    listed only under one; with ``scale`` the variants inherit their source's leaves."""
+    for catalogue in (load_catalogue(), load_catalogue(scale=5_000)):
+        reachable = _reachable_leaves(catalogue.templates)
+        for company, products in catalogue.products.items():
+            stranded = [p.sku for p in products if p.leaf not in reachable[company]]
+            assert not stranded, f"{company}: {len(stranded)} products, e.g. {stranded[:3]}"
+
+
+def test_aldi_promotional_products_keep_their_promotional_leaf() -> None:
+    catalogue = load_catalogue()
+    paths = TreeIndex(catalogue.templates["aldi_categories"]["data"], "children", "key").paths
+    moved = {p.name: p for p in catalogue.products["aldi"] if p.extra.get("also")}
+    roots = {paths[leaf][0]["name"] for p in moved.values() for leaf in p.extra["also"]}
+    assert roots == {"Limited Time Only", "Front of Store"}
+    meal_kit = moved["Sweet & Sour Pork Meal Kit 800g"]
+    assert meal_kit.cat == ["Dairy, Eggs & Fridge", "Meal Kits"]
+    assert meal_kit.leaves == [meal_kit.leaf, *meal_kit.extra["also"]]
+    assert [n["name"] for n in paths[moved["Le Bag Recyclé"].leaf]] == [
+        "Cleaning & Household",
+        "Home Essentials",
+    ]
+
+
+@pytest.mark.slow
+def test_build_reproduces_the_shipped_catalogue(tmp_path: Path) -> None:
+    """The shipped data is exactly what ``python -m grocer.sim.build_catalogue`` writes."""
+    if not DEFAULT_CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not available")
+    build(DEFAULT_CORPUS, tmp_path)
+    for name in ("catalogue.json.gz", "templates.json.gz", "stores.json.gz"):
+        assert (tmp_path / name).read_bytes() == (Path(DATA_DIR) / name).read_bytes(), name
+
+
+def test_tree_index_paths_and_subtree_leaves() -> None:
+    tree = [
+        {"id": "a", "kids": [{"id": "a1", "kids": []}, {"id": "a2", "kids": [{"id": "x"}]}]},
+        {"id": "b"},
+    ]
+    index = TreeIndex(tree, "kids", "id")
+    assert index.subtree_leaves("a") == ["a1", "x"]
+    assert index.subtree_leaves("b") == ["b"]
+    assert index.subtree_leaves("nope") is None
+    assert [n["id"] for n in index.paths["x"]] == ["a", "a2", "x"]
