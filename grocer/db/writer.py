@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, bindparam, exc, func, insert, select,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from grocer.db.bulk import insert_rows
+from grocer.db.bulk import insert_returning_ids, insert_rows
 from grocer.db.engine import is_busy_error
 from grocer.db.intervals import Span, SpanChanges, diff, place
 from grocer.db.merge import merge_products
@@ -33,6 +33,37 @@ logger = logging.getLogger(__name__)
 IN_CHUNK = 500  # bound parameters per IN (...) list; SQLite allows 32766, PostgreSQL 65535
 BUSY_RETRIES = 8
 T = TypeVar("T")
+
+
+# Statements built once: expanding IN parameters keep SQLAlchemy from rebuilding and
+# re-keying a statement for every batch.
+_LISTINGS_BY_SKU = (
+    select(
+        Listing.sku,
+        Listing.id,
+        Listing.product_id,
+        Listing.category_id,
+        Listing.url,
+        Product.barcode,
+    )
+    .join(Product, Product.id == Listing.product_id)
+    .where(
+        Listing.company_id == bindparam("company_id"),
+        Listing.sku.in_(bindparam("skus", expanding=True)),
+    )
+)
+_PRODUCTS_BY_BARCODE = select(Product.id, Product.barcode, Product.matching_key).where(
+    Product.barcode.in_(bindparam("values", expanding=True))
+)
+_PRODUCTS_BY_KEY = select(Product.id, Product.barcode, Product.matching_key).where(
+    Product.matching_key.in_(bindparam("values", expanding=True))
+)
+_SPANS = select(
+    Price.id, Price.listing_id, Price.first_seen, Price.last_seen, Price.price_hash
+).where(
+    Price.store_id == bindparam("store_id"),
+    Price.listing_id.in_(bindparam("listing_ids", expanding=True)),
+)
 
 
 @dataclass
@@ -109,6 +140,7 @@ class PriceWriter:
         self.engine = engine
         self.stats = WriteStats()
         self._cache = _Caches()
+        self._planned_refs: list[tuple[dict[str, int], str]] = []
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
     # ---------------------------------------------------------------- runs
@@ -387,16 +419,7 @@ class PriceWriter:
         for company_id, skus in by_company.items():
             for chunk in _chunks(skus):
                 rows = connection.execute(
-                    select(
-                        Listing.sku,
-                        Listing.id,
-                        Listing.product_id,
-                        Listing.category_id,
-                        Listing.url,
-                        Product.barcode,
-                    )
-                    .join(Product, Product.id == Listing.product_id)
-                    .where(Listing.company_id == company_id, Listing.sku.in_(chunk))
+                    _LISTINGS_BY_SKU, {"company_id": company_id, "skus": list(chunk)}
                 )
                 for sku, listing_id, product_id, category_id, url, barcode in rows:
                     self._cache.listings[(company_id, sku)] = _ListingInfo(
@@ -408,13 +431,9 @@ class PriceWriter:
         cache = self._cache
         barcodes = {b for b in barcodes if b not in cache.by_barcode}
         keys = {k for k in keys if k not in cache.by_key}
-        for column, values in ((Product.barcode, barcodes), (Product.matching_key, keys)):
+        for statement, values in ((_PRODUCTS_BY_BARCODE, barcodes), (_PRODUCTS_BY_KEY, keys)):
             for chunk in _chunks(sorted(values)):
-                rows = connection.execute(
-                    select(Product.id, Product.barcode, Product.matching_key).where(
-                        column.in_(chunk)
-                    )
-                )
+                rows = connection.execute(statement, {"values": list(chunk)})
                 for product_id, barcode, key in rows:
                     cache.product_barcode[product_id] = barcode
                     if barcode:
@@ -445,6 +464,7 @@ class PriceWriter:
         )
 
         new_products: list[dict[str, Any]] = []  # planned rows, referenced by negative ids
+        self._planned_refs = []  # cache entries pointing at planned ids, remapped on insert
         planned_key: dict[tuple[int, str], int] = {}
         barcode_updates: dict[int, str] = {}
         for obs, key in zip(observations, listing_keys, strict=True):
@@ -471,9 +491,9 @@ class PriceWriter:
                 key_free = match_key if match_key and match_key not in cache.by_key else None
                 new_products.append(self._product_row(obs, code, key_free))
                 if key_free:
-                    cache.by_key[key_free] = product_id
+                    self._point(cache.by_key, key_free, product_id)
                 if code:
-                    cache.by_barcode[code] = product_id
+                    self._point(cache.by_barcode, code, product_id)
                 cache.product_barcode[product_id] = code
             planned_key[key] = product_id
 
@@ -511,7 +531,7 @@ class PriceWriter:
         owner = cache.by_barcode.get(code)
         if owner is None or owner == product_id:
             updates[product_id] = code
-            cache.by_barcode[code] = product_id
+            self._point(cache.by_barcode, code, product_id)
             cache.product_barcode[product_id] = code
             return
         if owner < 0 or product_id < 0:
@@ -549,20 +569,23 @@ class PriceWriter:
             }
             for r in rows
         ]
-        result = connection.execute(
-            insert(Product).returning(Product.id, sort_by_parameter_order=True), values
-        )
-        real = [row[0] for row in result]
+        real = insert_returning_ids(connection, Product.__table__, values)
         mapping = {-(i + 1): pid for i, pid in enumerate(real)}
         cache = self._cache
         for planned, pid in mapping.items():
             cache.product_barcode[pid] = cache.product_barcode.pop(planned, None)
-        for mapping_dict in (cache.by_key, cache.by_barcode):
-            for k, v in list(mapping_dict.items()):
-                if v < 0:
-                    mapping_dict[k] = mapping[v]
+        for index, key in self._planned_refs:
+            if index[key] < 0:
+                index[key] = mapping[index[key]]
+        self._planned_refs = []
         self.stats.products_created += len(real)
         return mapping
+
+    def _point(self, index: dict[str, int], key: str, product_id: int) -> None:
+        """Point an identity-map entry at a product, remembering entries at planned ids."""
+        index[key] = product_id
+        if product_id < 0:
+            self._planned_refs.append((index, key))
 
     def _apply_barcodes(
         self, connection: Connection, updates: dict[int, str], real_ids: dict[int, int]
@@ -607,10 +630,8 @@ class PriceWriter:
                 }
             )
             order.append(key)
-        result = connection.execute(
-            insert(Listing).returning(Listing.id, sort_by_parameter_order=True), rows
-        )
-        for key, row, (listing_id,) in zip(order, rows, result, strict=True):
+        listing_ids = insert_returning_ids(connection, Listing.__table__, rows)
+        for key, row, listing_id in zip(order, rows, listing_ids, strict=True):
             self._cache.listings[key] = _ListingInfo(
                 listing_id, row["product_id"], row["category_id"], row["url"]
             )
@@ -663,11 +684,7 @@ class PriceWriter:
         if not has_prices:
             return spans
         for chunk in _chunks(list(listing_ids)):
-            rows = connection.execute(
-                select(
-                    Price.id, Price.listing_id, Price.first_seen, Price.last_seen, Price.price_hash
-                ).where(Price.store_id == store_pk, Price.listing_id.in_(chunk))
-            )
+            rows = connection.execute(_SPANS, {"store_id": store_pk, "listing_ids": list(chunk)})
             for price_id, listing_id, first, last, price_hash in rows:
                 spans[listing_id].append(Span(price_id, first, last, price_hash))
         return spans

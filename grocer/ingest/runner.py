@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import gzip
 import logging
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +19,7 @@ from grocer.constants import REJECT_MALFORMED_JSON, REJECT_MISSING_PRICE
 from grocer.db.stores import StoreRow
 from grocer.db.writer import PriceWriter
 from grocer.ingest.records import item_from_record
+from grocer.memory import relaxed_gc
 from grocer.normalize.product import Observation
 from grocer.pipelines.normalize import normalize_item
 from grocer.pipelines.validate import Rejected, validate_item
@@ -88,7 +87,7 @@ class Ingester:
 
     def ingest(self, paths: Sequence[Path]) -> IngestReport:
         total = sum(p.stat().st_size for p in paths)
-        with progress(total, "ingest", unit="B", unit_scale=True) as bar, _bulk_gc():
+        with progress(total, "ingest", unit="B", unit_scale=True) as bar, relaxed_gc():
             for path in paths:
                 self._ingest_file(path, bar)
         return self.report
@@ -184,20 +183,6 @@ class Ingester:
             self.writer.write(batch)
             self.report.written += len(batch)
             batch.clear()
-
-
-@contextmanager
-def _bulk_gc() -> Iterator[None]:
-    """Collect garbage less often while loading: ingest allocates millions of short-lived,
-    acyclic objects, and frequent full collections rescan the growing identity maps."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def ingest_files(engine: Engine, paths: Sequence[Path], *, batch_size: int = 500) -> IngestReport:

@@ -9,6 +9,7 @@ pages an interrupted attempt of the same run already committed, and opens (or re
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 
@@ -21,6 +22,7 @@ from grocer.db.migrate import upgrade
 from grocer.db.stores import StoreRow, store_info
 from grocer.db.writer import PriceWriter
 from grocer.items import ListingPageItem
+from grocer.memory import relax_gc
 from grocer.normalize.product import Observation
 from grocer.spiders.base import END, RetailerSpider
 
@@ -43,6 +45,7 @@ class StorePricesPipeline:
         self.writer: PriceWriter | None = None
         self.run_id: int | None = None
         self.run_date: date | None = None
+        self.restore_gc: Callable[[], None] | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -54,6 +57,7 @@ class StorePricesPipeline:
         if not isinstance(spider, RetailerSpider):
             return
         logger.info("database: %s", display_url(self.config.database_url))
+        self.restore_gc = relax_gc()
         engine = upgrade(self.config.database_url)
         self.writer = PriceWriter(engine)
         with engine.connect() as connection:
@@ -103,6 +107,8 @@ class StorePricesPipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.restore_gc is not None:
+            self.restore_gc()
         if self.writer is None or self.run_id is None:
             return
         stats = self.crawler.stats

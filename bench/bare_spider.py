@@ -1,0 +1,77 @@
+"""The floor for bench/crawl.py: a bare Scrapy spider that requests and parses an Aldi store's
+listing pages with grocer's parser functions and writes nothing.
+
+    python bench/bare_spider.py BASE_URL STORE   # prints {"products": N}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+
+from grocer.retailers import aldi
+from grocer.retailers.common import Category, loads_json
+
+
+class BareSpider(scrapy.Spider):
+    name = "bare"
+    custom_settings = {
+        "ITEM_PIPELINES": {},
+        "LOG_LEVEL": "WARNING",
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "TELNETCONSOLE_ENABLED": False,
+    }
+    products = 0
+
+    def __init__(self, base: str, store: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base, self.store = base, store
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        spec = aldi.categories_request(self.base, store_id=self.store)
+        yield scrapy.Request(spec.url, callback=self.categories)
+
+    def categories(self, response: scrapy.http.Response) -> Iterator[scrapy.Request]:
+        for category in aldi.parse_categories(loads_json(response.body)):
+            yield self.page(category, 0)
+
+    def page(self, category: Category, offset: int) -> scrapy.Request:
+        spec = aldi.search_request(self.base, category, offset, store_id=self.store)
+        return scrapy.Request(
+            spec.url,
+            callback=self.listing,
+            meta={"handle_httpstatus_list": [aldi.HTTP_BAD_REQUEST]},
+            cb_kwargs={"category": category, "offset": offset},
+        )
+
+    def listing(
+        self, response: scrapy.http.Response, category: Category, offset: int
+    ) -> Iterator[scrapy.Request]:
+        if aldi.is_end_of_listing(response.status):
+            return
+        page = aldi.parse_search(
+            loads_json(response.body),
+            store_id=self.store,
+            offset=offset,
+            category_path=category.path,
+        )
+        BareSpider.products += len(page.items)
+        if page.next_page is not None:
+            yield self.page(category, page.next_page)
+
+
+if __name__ == "__main__":
+    process = CrawlerProcess(
+        {"TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor"}
+    )
+    process.crawl(BareSpider, base=sys.argv[1], store=sys.argv[2])
+    process.start()
+    print(json.dumps({"products": BareSpider.products}))
