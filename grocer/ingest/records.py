@@ -3,7 +3,8 @@
 Corpus records are ``{"product": {...}, "metadata": {company, store_id, store_name, state,
 scraped_date | scraped_at}}`` written by an earlier pipeline; only raw retailer fields are read
 from them (``unit_price``, ``normalized_*`` and ``price_hash`` are recomputed).  Feed exports
-are flat objects with the fields of :class:`grocer.items.ProductItem`.
+are listing pages (:class:`grocer.items.ListingPageItem`, products under ``products``) or flat
+objects with the fields of :class:`grocer.items.ProductItem`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from grocer.retailers.stores import canonical_store_id
 
 _ITEM_FIELDS = {f.name for f in fields(ProductItem)}
 DEFAULT_BANNERS = {c.COLES: "Coles", c.WOOLWORTHS: "Woolworths", c.ALDI: "Aldi", c.IGA: "IGA"}
+
+
+def records_in(record: Any) -> list[Any]:
+    """The product records of a JSONL line: a listing page of a feed export holds many."""
+    if isinstance(record, dict) and isinstance(record.get("products"), list):
+        return list(record["products"])
+    return [record]
 
 
 def item_from_record(record: Any) -> tuple[ProductItem, StoreRow]:

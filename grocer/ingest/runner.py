@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from grocer.constants import REJECT_MALFORMED_JSON, REJECT_MISSING_PRICE
 from grocer.db.stores import StoreRow
 from grocer.db.writer import PriceWriter
-from grocer.ingest.records import item_from_record
+from grocer.ingest.records import item_from_record, records_in
 from grocer.memory import relaxed_gc
 from grocer.normalize.product import Observation
 from grocer.pipelines.normalize import normalize_item
@@ -102,9 +102,7 @@ class Ingester:
         try:
             for number, line in enumerate(lines, start=1):
                 self.report.lines += 1
-                observation = self._observe(line, number, path, runs, rejected)
-                if observation is not None:
-                    batch.append(observation)
+                batch += self._observe(line, number, path, runs, rejected)
                 if len(batch) >= self.batch_size:
                     self._flush(batch)
                     now = lines.position()
@@ -135,31 +133,33 @@ class Ingester:
         path: Path,
         runs: dict[tuple[str, str, date], _Run],
         rejected: Counter[str],
-    ) -> Observation | None:
+    ) -> list[Observation]:
         if not line.strip():
-            return None
+            return []
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
             rejected[REJECT_MALFORMED_JSON] += 1
             logger.debug("%s:%d: malformed JSON", path, number)
-            return None
-        try:
-            item, store = item_from_record(record)
-            item, notes = validate_item(item)
-        except Rejected as rejection:
-            rejected[rejection.reason] += 1
-            logger.debug("%s:%d: rejected: %s", path, number, rejection)
-            return None
-        observation, more_notes = normalize_item(item)
-        for note in notes + more_notes:
-            if note == REJECT_MISSING_PRICE:
-                rejected[note] += 1  # the price is rejected; the product still lands
-            else:
-                self.report.notes[note] += 1
-        run = self._run_for(runs, store, observation.observed_on, path)
-        run.items += 1
-        return observation
+            return []
+        observations = []
+        for product in records_in(record):
+            try:
+                item, store = item_from_record(product)
+                item, notes = validate_item(item)
+            except Rejected as rejection:
+                rejected[rejection.reason] += 1
+                logger.debug("%s:%d: rejected: %s", path, number, rejection)
+                continue
+            observation, more_notes = normalize_item(item)
+            for note in notes + more_notes:
+                if note == REJECT_MISSING_PRICE:
+                    rejected[note] += 1  # the price is rejected; the product still lands
+                else:
+                    self.report.notes[note] += 1
+            self._run_for(runs, store, observation.observed_on, path).items += 1
+            observations.append(observation)
+        return observations
 
     def _run_for(
         self, runs: dict[tuple[str, str, date], _Run], store: StoreRow, day: date, path: Path

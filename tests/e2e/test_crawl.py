@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from grocer.db.migrate import upgrade
 from grocer.db.models import Price, Store
+from grocer.ingest.runner import ingest_files
 from grocer.sim.server import SimulatorServer
 from tests.e2e.conftest import START_DATE, Crawler, current_prices, runs, stop, wait_until
 
@@ -192,3 +194,14 @@ def test_store_locators_fill_the_stores_table_once(crawler: Crawler, company: st
     with crawler.engine().connect() as connection:
         again = connection.execute(select(func.count()).select_from(Store)).scalar_one()
     assert again == len(got)
+
+
+def test_a_feed_export_ingests_to_the_same_prices(crawler: Crawler, tmp_path: Any) -> None:
+    feed = tmp_path / "aldi-G102.jsonl"
+    crawler.run("aldi", "-O", str(feed), store="G102")
+    crawled = current_prices(crawler.engine(), "aldi", "G102")
+    engine = upgrade(f"sqlite:///{tmp_path / 'ingested.sqlite3'}")
+    report = ingest_files(engine, [feed])
+    assert report.errors == [] and report.rejected_total == 0
+    ingested = current_prices(engine, "aldi", "G102")
+    assert ingested == crawled
