@@ -1,0 +1,40 @@
+"""``grocer ingest FILE...``: load JSONL snapshots or feed exports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grocer.commands import Commands, open_database
+from grocer.config import Config
+
+
+def ingest(args: argparse.Namespace, config: Config) -> int:
+    from grocer.ingest.runner import ingest_files
+
+    paths = [Path(p) for p in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    engine = open_database(config)
+    report = ingest_files(engine, paths, batch_size=args.batch_size or config.batch_size)
+    print(
+        f"ingested {report.files} file(s): {report.lines} lines, {report.written} items written, "
+        f"{report.rejected_total} rejected"
+    )
+    for reason, count in sorted(report.rejected.items()):
+        print(f"  rejected {reason}: {count}")
+    for note, count in sorted(report.notes.items()):
+        print(f"  {note.replace('_', ' ')}: {count}")
+    for error in report.errors:
+        print(f"  error: {error}")
+    return 1 if report.errors else 0
+
+
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("ingest", help="load JSONL(.gz) snapshots or feed exports")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--batch-size", type=int, default=0, help="observations per transaction")
+    parser.set_defaults(handler=ingest)
