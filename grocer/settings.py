@@ -25,6 +25,9 @@ COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 
 CONCURRENT_REQUESTS = 16
+# A callback yields a page item and a next request; Scrapy would start this many item tasks
+# for every callback's output.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 DOWNLOAD_TIMEOUT = 30
@@ -42,12 +45,16 @@ GROCER_RETRY_BACKOFF = 0.5
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "grocer.middlewares.retry.RetryAfterMiddleware": 550,
+    # Off (NotConfigured) unless a Coles spider sets GROCER_COLES_SESSION; before the cookie
+    # middleware (700) for requests, after decompression (590) for responses.
+    "grocer.middlewares.coles_session.ColesSessionMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "grocer.pipelines.validate.ValidatePipeline": 100,
     "grocer.pipelines.normalize.NormalizePipeline": 200,
     "grocer.pipelines.store_prices.StorePricesPipeline": 300,
     "grocer.pipelines.stores.StoresPipeline": 400,
+    "grocer.pipelines.barcodes.BarcodesPipeline": 500,  # coles_barcodes only
 }
 EXTENSIONS = {
     "grocer.crawl.jobdir.JobDirCleanup": 500,
@@ -61,6 +68,10 @@ GROCER_ENV = _config.env
 GROCER_DATABASE_URL = ""  # empty: resolved from the environment (and GROCER_ENV)
 GROCER_DATA_DIR = str(_config.data_dir)
 GROCER_WRITE_BATCH = 500  # observations per transaction, at most
+GROCER_COLES_SESSION = False  # the Coles spiders switch the browser session on
+GROCER_COLES_SESSION_REFRESHES = 3  # session refreshes in a row without a good page, then stop
+GROCER_COLES_SESSION_TIMEOUT = 30.0  # seconds for the browser to reach the app
+GROCER_COLES_INTERACTIVE_TIMEOUT = 300.0  # seconds for a person to pass a CAPTCHA
 
 # Scrapy's cookie middleware splits domains with tldextract, which downloads the public suffix
 # list on first use; crawls must work offline, so it uses the list tldextract ships.

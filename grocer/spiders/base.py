@@ -108,6 +108,10 @@ class RetailerSpider(scrapy.Spider):
         except MalformedPayload as error:
             yield from self._retry_or_give_up(response, error)
             return
+        yield from self.category_requests(categories)
+
+    def category_requests(self, categories: list[Category]) -> Iterable[scrapy.Request]:
+        """The first listing request of each category not finished by an earlier attempt."""
         self.crawler.stats.set_value("grocer/categories", len(categories))
         for category in categories:
             page = self.resume_page(category)
@@ -127,7 +131,7 @@ class RetailerSpider(scrapy.Spider):
             listing = self.parse_listing_page(response, category, page, previous_skus)
         except StoreMismatch as error:
             self.crawler.stats.inc_value("grocer/listing/store_mismatch")
-            retry = self._retry(response, "store_mismatch")
+            retry = self.store_mismatch_retry(response)
             if retry is None:
                 raise CloseSpider("store_mismatch") from error
             yield retry
@@ -190,6 +194,11 @@ class RetailerSpider(scrapy.Spider):
             except (TypeError, ValueError):
                 pass
         return datetime.now(UTC)
+
+    def store_mismatch_retry(self, response: Response) -> scrapy.Request | None:
+        """Override: the retry of a page served for another store, or None to stop the crawl
+        with ``store_mismatch`` (the page's items are never yielded either way)."""
+        return self._retry(response, "store_mismatch")
 
     def _retry(self, response: Response, reason: str) -> scrapy.Request | None:
         return get_retry_request(response.request, spider=self, reason=reason)
