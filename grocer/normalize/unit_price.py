@@ -31,7 +31,7 @@ for _base, _factor, _spellings in (
 _UNITS = "|".join(sorted(_BASES, key=len, reverse=True))
 _MEASURE_WITH_NUMBER = re.compile(rf"(\d+(?:\.\d+)?)\s*/?\s*({_UNITS})\b", re.IGNORECASE)
 _MEASURE_ANY = re.compile(rf"(\d+(?:\.\d+)?)?\s*/?\s*(?<![a-z])({_UNITS})\b", re.IGNORECASE)
-_DOLLARS = re.compile(r"\$\s*(\d+(?:\.\d+)?)")
+_DOLLARS = re.compile(r"\$\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _CENTS = re.compile(r"(\d+(?:\.\d+)?)\s*c\b", re.IGNORECASE)
 
 
@@ -58,7 +58,7 @@ def _find_measure(text: str, *, number_required: bool) -> tuple[str, Decimal] | 
 def _text_value(text: str) -> Decimal | None:
     m = _DOLLARS.search(text)
     if m:
-        return Decimal(m.group(1))
+        return Decimal(m.group(1).replace(",", ""))
     m = _CENTS.search(text)
     return Decimal(m.group(1)) / 100 if m else None
 

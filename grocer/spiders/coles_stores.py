@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from grocer.constants import COLES
 from grocer.items import StoreItem
+from grocer.middlewares import coles_session
 from grocer.retailers import coles
 from grocer.retailers.common import RequestSpec, loads_json
 from grocer.spiders.locator import StoreLocatorSpider
@@ -21,6 +25,13 @@ class ColesStoresSpider(StoreLocatorSpider):
     allowed_domains = ["www.coles.com.au"]
     default_step = 1.0
     cap = 50  # the locator answers with the 50 nearest stores
+    custom_settings: dict[str, Any] = dict(coles_session.COLES_SESSION_SETTINGS)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        coles_session.configure(crawler.settings, base_url=spider.base_url, interactive=False)
+        return spider
 
     def point_request(self, latitude: float, longitude: float) -> RequestSpec:
         return coles.stores_request(self.base_url, latitude, longitude)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,7 +181,14 @@ def test_a_store_that_is_not_crawlable_is_refused(crawler: Crawler) -> None:
     assert runs(crawler.engine()) == []  # the refused crawl recorded no run
 
 
-@pytest.mark.parametrize("company", ["aldi", "woolworths", "iga"])
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="Coles needs /usr/bin/chromium"
+)
+
+
+@pytest.mark.parametrize(
+    "company", ["aldi", "woolworths", "iga", pytest.param("coles", marks=NEEDS_CHROMIUM)]
+)
 def test_store_locators_fill_the_stores_table_once(crawler: Crawler, company: str) -> None:
     spider = f"{company}_stores"
     crawler.run(spider)

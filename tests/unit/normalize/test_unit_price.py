@@ -28,6 +28,7 @@ D = Decimal
         (None, None, "$1.75/100ml", D("17.50"), "l"),
         (None, None, "$3.35/l", D("3.35"), "l"),
         (None, None, "$12.50/kg", D("12.50"), "kg"),
+        (None, None, "$1,440.00 per 1kg", D("1440.00"), "kg"),  # thousands separator
     ],
 )
 def test_unit_prices_are_per_kg_l_or_each(
