@@ -141,7 +141,12 @@ class PriceWriter:
         self.stats = WriteStats()
         self._cache = _Caches()
         self._planned_refs: list[tuple[dict[str, int], str]] = []
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._batch_time = _now()
+        insert_ignoring = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        # INSERT ... ON CONFLICT DO NOTHING statements, built once per writer
+        self._insert_page = insert_ignoring(CrawlPage.__table__).on_conflict_do_nothing()
+        self._insert_category = insert_ignoring(Category.__table__).on_conflict_do_nothing()
+        self._insert_brand = insert_ignoring(Brand.__table__).on_conflict_do_nothing()
 
     # ---------------------------------------------------------------- runs
 
@@ -284,8 +289,9 @@ class PriceWriter:
         def work(connection: Connection) -> None:
             self._write(connection, observations)
             if pages and run_id is not None:
-                stmt = self._insert(CrawlPage.__table__).on_conflict_do_nothing()
-                connection.execute(stmt, [{"run_id": run_id, "page": p} for p in pages])
+                connection.execute(
+                    self._insert_page, [{"run_id": run_id, "page": p} for p in pages]
+                )
             self.stats.observations += len(observations)
             self.stats.pages_done += len(pages)
 
@@ -381,8 +387,7 @@ class PriceWriter:
                 {"company_id": c, "path": p, "name": n[:200], "depth": d}
                 for (c, p), (n, d) in wanted.items()
             ]
-            stmt = self._insert(Category.__table__).on_conflict_do_nothing()
-            connection.execute(stmt, rows)
+            connection.execute(self._insert_category, rows)
             for company_id, paths in _group_by_first(wanted):
                 for chunk in _chunks(paths):
                     found = connection.execute(
@@ -399,9 +404,9 @@ class PriceWriter:
         cache = self._cache.brands
         missing = {k: v for k, v in names.items() if k not in cache}
         if missing:
-            stmt = self._insert(Brand.__table__).on_conflict_do_nothing()
             connection.execute(
-                stmt, [{"key": k, "name": v[:200], "variations": [v]} for k, v in missing.items()]
+                self._insert_brand,
+                [{"key": k, "name": v[:200], "variations": [v]} for k, v in missing.items()],
             )
             for chunk in _chunks(list(missing)):
                 for key, brand_id in connection.execute(
@@ -463,6 +468,7 @@ class PriceWriter:
             {o.identity.matching_key for o in unknown_obs if o.identity.matching_key},
         )
 
+        self._batch_time = _now()
         new_products: list[dict[str, Any]] = []  # planned rows, referenced by negative ids
         self._planned_refs = []  # cache entries pointing at planned ids, remapped on insert
         planned_key: dict[tuple[int, str], int] = {}
@@ -514,7 +520,7 @@ class PriceWriter:
             "sizes": ident.sizes_text[:200],
             "matching_key": key,
             "barcode": code,
-            "created_at": _now(),
+            "created_at": self._batch_time,
         }
 
     def _attach_barcode(
