@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from grocer.crawl import jobdir
 from grocer.crawl.context import StoreContext, crawl_config
@@ -159,6 +160,7 @@ class RetailerSpider(scrapy.Spider):
     def request(self, spec: RequestSpec, callback: Any, **kwargs: Any) -> scrapy.Request:
         """A Scrapy request from a retailer module's request spec."""
         meta = {**spec.meta, **kwargs.pop("meta", {})}
+        kwargs.setdefault("errback", self.request_failed)
         return scrapy.Request(
             spec.url,
             method=spec.method,
@@ -169,6 +171,11 @@ class RetailerSpider(scrapy.Spider):
             callback=callback,
             **kwargs,
         )
+
+    def request_failed(self, failure: Failure) -> None:
+        """A request that failed for good (after retries): its page is lost, the run partial."""
+        self.logger.error("giving up on %s: %s", failure.request.url, failure.value)
+        self.crawler.stats.inc_value("grocer/listing/pages_lost")
 
     def resume_page(self, category: Category) -> int | None:
         """The first page to request: after the last page a previous attempt committed, or

@@ -1,0 +1,112 @@
+"""``grocer daemon``: the scheduler; ``grocer status``: what ran, what failed, what is due."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from grocer.commands import Commands, open_database
+from grocer.config import Config
+
+
+def parse_stores(text: str) -> list[tuple[str, str]]:
+    """``aldi:G102,coles:COL:401`` -> [("aldi", "G102"), ("coles", "COL:401")]."""
+    from grocer.retailers.stores import canonical_store_id
+
+    pairs = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        company, _, store = part.partition(":")
+        pairs.append((company.lower(), canonical_store_id(company.lower(), store)))
+    return pairs
+
+
+def daemon(args: argparse.Namespace, config: Config) -> int:
+    from grocer.scheduler.analysis import analysis_jobs
+    from grocer.scheduler.clock import ScaledClock
+    from grocer.scheduler.daemon import Daemon, DaemonOptions
+
+    engine = open_database(config)
+    start = (
+        datetime.combine(date.fromisoformat(args.start_date), datetime.min.time(), UTC)
+        if args.start_date
+        else None
+    )
+    options = DaemonOptions(
+        companies=[c.lower() for c in args.company or []],
+        stores=parse_stores(args.stores or ""),
+        per_company=args.per_company,
+        max_crawls=args.max_crawls,
+        crawl_timeout=args.crawl_timeout,
+        grace=args.grace,
+        scrapy_args=[a for s in args.setting or [] for a in ("-s", s)],
+    )
+    Daemon(config, engine, ScaledClock(args.time_scale, start), options, analysis_jobs()).run()
+    return 0
+
+
+def status(args: argparse.Namespace, config: Config) -> int:
+    from grocer.db.models import AnalysisRun, CrawlRun, Store
+    from grocer.db.stores import COMPANY_SLUGS
+    from grocer.scheduler.planner import plan
+    from grocer.scheduler.state import store_states
+
+    engine = open_database(config)
+    with engine.connect() as connection:
+        runs = connection.execute(
+            select(
+                CrawlRun.id, CrawlRun.spider, CrawlRun.company_id, Store.retailer_store_id,
+                CrawlRun.observed_on, CrawlRun.finished_at, CrawlRun.finish_reason,
+                CrawlRun.complete, CrawlRun.items,
+            )
+            .outerjoin(Store, Store.id == CrawlRun.store_id)
+            .order_by(CrawlRun.id.desc())
+            .limit(args.limit)
+        ).all()  # fmt: skip
+        print(f"last {len(runs)} crawl runs:")
+        for run in runs:
+            state = (
+                "complete"
+                if run.complete
+                else (run.finish_reason and "partial") or "running/killed"
+            )
+            company = COMPANY_SLUGS.get(run.company_id or 0, "?")
+            print(
+                f"  #{run.id:<5} {run.spider:<15} {company:<10} {run.retailer_store_id or '':<9} "
+                f"{run.observed_on or '':<10} {state:<14} {run.finish_reason or '':<15} {run.items}"
+            )
+        analyses = connection.execute(
+            select(AnalysisRun.kind, AnalysisRun.as_of, AnalysisRun.status, AnalysisRun.finished_at)
+            .order_by(AnalysisRun.id.desc())
+            .limit(args.limit)
+        ).all()
+        print(f"last {len(analyses)} analysis runs:")
+        for kind, as_of, run_status, finished in analyses:
+            print(f"  {kind:<10} as of {as_of}  {run_status:<8} {finished or ''}")
+        failed = [r for r in runs if r.finish_reason and not r.complete]
+        failed_analyses = [a for a in analyses if a.status == "failed"]
+        print(f"failed (of those shown): {len(failed)} crawl runs, {len(failed_analyses)} analyses")
+        due = plan(store_states(connection), datetime.now(UTC).date())
+        print(f"due now: {len(due)} stores")
+        for order in due[: args.limit]:
+            print(f"  {order.company:<10} {order.store_id:<9} {order.reason}")
+    return 0
+
+
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("daemon", help="plan and run crawls and analysis on a schedule")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="clock speed-up factor")
+    parser.add_argument("--start-date", help="simulated start date with --time-scale")
+    parser.add_argument("--company", action="append", help="only this retailer (repeatable)")
+    parser.add_argument("--stores", help="only these stores, e.g. aldi:G102,coles:COL:401")
+    parser.add_argument("--per-company", type=int, default=2, help="crawls at once per retailer")
+    parser.add_argument("--max-crawls", type=int, default=4, help="crawls at once in all")
+    parser.add_argument("--crawl-timeout", type=float, default=3 * 3600, help="seconds")
+    parser.add_argument("--grace", type=float, default=60.0, help="seconds to let crawls finish")
+    parser.add_argument("--setting", "-s", action="append", help="Scrapy setting for crawls")
+    parser.set_defaults(handler=daemon)
+
+    status_parser = commands.add_parser("status", help="what ran, what failed, what is due")
+    status_parser.add_argument("--limit", type=int, default=20)
+    status_parser.set_defaults(handler=status)

@@ -1,0 +1,1 @@
+"""The scheduler daemon: plans and launches crawls, runs zone maintenance and analysis."""

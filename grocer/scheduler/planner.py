@@ -1,0 +1,100 @@
+"""Crawl planning: which stores are due, in which order (a pure function of store states).
+
+Order: anchors flagged for re-crawl, never-crawled stores, then anchors and stores alone whose
+prices are oldest (due once older than the crawl interval), then zone members due a health
+check (not verified within the health interval), sampled a few a day.  Non-crawlable stores
+are never planned.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+Reason = Literal["flagged", "never_crawled", "stale", "health_check"]
+PRIORITY: dict[Reason, int] = {"flagged": 0, "never_crawled": 1, "stale": 2, "health_check": 3}
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """What planning needs to know about a store."""
+
+    store_pk: int
+    company: str
+    store_id: str
+    crawlable: bool
+    last_observed: date | None  # the observation date of its last complete crawl
+    needs_rescrape: bool = False
+    is_member: bool = False  # a zone member whose anchor stands for it
+    verified_on: date | None = None  # its last healthy comparison with the anchor
+
+
+@dataclass(frozen=True)
+class CrawlOrder:
+    company: str
+    store_id: str
+    store_pk: int
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Policy:
+    crawl_interval: timedelta = timedelta(days=1)
+    health_interval: timedelta = timedelta(days=7)
+    health_checks_per_round: int = 2  # members sampled per company per planning round
+
+
+def plan(stores: Iterable[StoreState], today: date, policy: Policy = Policy()) -> list[CrawlOrder]:
+    """The due stores on ``today``, most urgent first (see the module docstring).
+
+    Days are the stores' observation dates (the retailers' or the simulator's), so planning
+    follows the same calendar as the prices it keeps current.
+    """
+    due: list[tuple[int, date, CrawlOrder]] = []
+    members: dict[str, list[tuple[date, CrawlOrder]]] = defaultdict(list)
+    oldest = date.min
+    for store in stores:
+        if not store.crawlable:
+            continue
+        order = CrawlOrder(store.company, store.store_id, store.store_pk, "stale")
+        if store.needs_rescrape and not store.is_member:
+            due.append((PRIORITY["flagged"], oldest, _with(order, "flagged")))
+        elif store.last_observed is None and not store.is_member:
+            due.append((PRIORITY["never_crawled"], oldest, _with(order, "never_crawled")))
+        elif store.is_member:
+            checked = max(store.verified_on or oldest, store.last_observed or oldest)
+            if today - checked >= policy.health_interval:
+                members[store.company].append((checked, _with(order, "health_check")))
+        elif store.last_observed and today - store.last_observed >= policy.crawl_interval:
+            due.append((PRIORITY["stale"], store.last_observed, order))
+    for orders in members.values():
+        orders.sort(key=lambda pair: pair[0])
+        for checked, order in orders[: policy.health_checks_per_round]:
+            due.append((PRIORITY["health_check"], checked, order))
+    due.sort(key=lambda entry: (entry[0], entry[1], entry[2].company, entry[2].store_id))
+    return [order for _, _, order in due]
+
+
+def _with(order: CrawlOrder, reason: Reason) -> CrawlOrder:
+    return CrawlOrder(order.company, order.store_id, order.store_pk, reason)
+
+
+def take_within_limits(
+    orders: Sequence[CrawlOrder], running: dict[str, int], per_company: int, total: int
+) -> list[CrawlOrder]:
+    """The orders that fit in the free crawl slots, per company and overall."""
+    chosen: list[CrawlOrder] = []
+    counts = dict(running)
+    busy = sum(running.values())
+    for order in orders:
+        if busy >= total:
+            break
+        if counts.get(order.company, 0) >= per_company:
+            continue
+        chosen.append(order)
+        counts[order.company] = counts.get(order.company, 0) + 1
+        busy += 1
+    return chosen

@@ -1,0 +1,84 @@
+"""Reading the stores' crawl state for planning, and recording analysis failures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select
+
+from grocer.db.models import AnalysisRun, CrawlRun, GroupMembership, Store
+from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
+from grocer.scheduler.planner import StoreState
+
+
+def store_states(
+    connection: Connection,
+    *,
+    companies: Sequence[str] | None = None,
+    store_ids: Sequence[tuple[str, str]] | None = None,
+) -> list[StoreState]:
+    """Every store (of the given companies, or the given (company, store id) pairs) with its
+    last crawl, re-crawl flag and current zone membership."""
+    last_complete = (
+        select(CrawlRun.store_id, func.max(CrawlRun.observed_on).label("observed"))
+        .where(CrawlRun.complete.is_(True), CrawlRun.spider != "coles_barcodes")
+        .group_by(CrawlRun.store_id)
+        .subquery()
+    )
+    membership = and_(
+        GroupMembership.store_id == Store.id,
+        GroupMembership.valid_to.is_(None),
+        GroupMembership.anchor_store_id != Store.id,
+    )
+    query = select(
+        Store.id,
+        Store.company_id,
+        Store.retailer_store_id,
+        Store.crawlable,
+        last_complete.c.observed,
+        Store.needs_rescrape,
+        GroupMembership.id,
+        GroupMembership.verified_at,
+    )
+    query = query.outerjoin(last_complete, last_complete.c.store_id == Store.id)
+    query = query.outerjoin(GroupMembership, membership)
+    if companies:
+        query = query.where(Store.company_id.in_([COMPANY_IDS[c] for c in companies]))
+    wanted = set(store_ids or ())
+    states = []
+    rows = connection.execute(query)
+    for pk, company_id, sid, crawlable, observed, flagged, member, verified in rows:
+        company = COMPANY_SLUGS[company_id]
+        if wanted and (company, sid) not in wanted:
+            continue
+        states.append(
+            StoreState(
+                store_pk=pk,
+                company=company,
+                store_id=sid,
+                crawlable=crawlable,
+                last_observed=observed,
+                needs_rescrape=flagged,
+                is_member=member is not None,
+                verified_on=verified.date() if verified else None,
+            )
+        )
+    return states
+
+
+def record_failure(connection: Connection, kind: str, as_of: date, error: BaseException) -> None:
+    """An ``analysis_runs`` row for an analysis job that raised."""
+    now = datetime.now(UTC)
+    summary: dict[str, Any] = {"error": f"{type(error).__name__}: {error}"[:2000]}
+    connection.execute(
+        insert(AnalysisRun).values(
+            kind=kind,
+            as_of=as_of,
+            started_at=now,
+            finished_at=now,
+            status="failed",
+            summary=summary,
+        )
+    )

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import date
+
+from grocer.scheduler.planner import CrawlOrder, Policy, StoreState, plan, take_within_limits
+
+TODAY = date(2025, 9, 24)
+
+
+def store(pk: int, company: str = "aldi", **overrides: object) -> StoreState:
+    values: dict[str, object] = dict(
+        store_pk=pk, company=company, store_id=f"G{pk:03d}", crawlable=True, last_observed=TODAY
+    )
+    values.update(overrides)
+    return StoreState(**values)  # type: ignore[arg-type]
+
+
+def test_due_stores_come_in_priority_order() -> None:
+    stores = [
+        store(1),  # crawled today: not due
+        store(2, last_observed=date(2025, 9, 20)),  # stale, older
+        store(3, last_observed=date(2025, 9, 22)),  # stale, newer
+        store(4, last_observed=None),  # never crawled
+        store(5, needs_rescrape=True),  # an anchor flagged by zone maintenance
+        store(6, crawlable=False, last_observed=None),  # Liquorland and friends: never
+        store(7, is_member=True, verified_on=date(2025, 9, 10), last_observed=date(2025, 9, 10)),
+        store(8, is_member=True, verified_on=date(2025, 9, 22), last_observed=date(2025, 9, 22)),
+    ]
+    # 7: a zone member unchecked for two weeks is due; 8, checked two days ago, is not
+    orders = plan(stores, TODAY)
+    assert [(o.store_pk, o.reason) for o in orders] == [
+        (5, "flagged"), (4, "never_crawled"), (2, "stale"), (3, "stale"), (7, "health_check"),
+    ]  # fmt: skip
+
+
+def test_members_are_sampled_a_few_per_round() -> None:
+    members = [
+        store(i, is_member=True, verified_on=date(2025, 9, i), last_observed=date(2025, 9, i))
+        for i in range(1, 9)
+    ]
+    orders = plan(members, TODAY, Policy(health_checks_per_round=3))
+    assert [o.store_pk for o in orders] == [1, 2, 3]  # the longest unchecked first
+
+
+def test_limits_per_company_and_in_total() -> None:
+    orders = [CrawlOrder("aldi", f"G{i}", i, "stale") for i in range(5)] + [
+        CrawlOrder("iga", "1", 9, "stale")
+    ]
+    chosen = take_within_limits(orders, {"aldi": 1}, per_company=2, total=3)
+    assert [(o.company, o.store_id) for o in chosen] == [("aldi", "G0"), ("iga", "1")]
