@@ -7,9 +7,10 @@ against the same Aldi store and date:
    products/s (wall) and the crawler process's CPU seconds per 1,000 products;
 2. the floor: a bare Scrapy spider in a subprocess that requests and parses the same pages
    with the same parser functions and writes nothing (CPU seconds per 1,000 products);
-3. a naive scraper in this process: sequential ``urllib`` requests, the same parsing and
-   normalisation, then per product ORM look-ups, an ORM insert and a commit, over a
-   ``--naive-pages`` sample of the listing pages (its rate is per product, so a sample suffices).
+3. a naive scraper in this process: sequential ``urllib`` requests, the same parsing,
+   validation and normalisation, then per product an INSERT and a commit into a SQLite file
+   opened the way ``sqlite3`` opens it, over a ``--naive-pages`` sample of the listing pages
+   (its rate is per product, so a sample suffices).
 
     python bench/crawl.py [--scale 30000] [--naive-pages 120]
 """
@@ -27,15 +28,15 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 
+from grocer.pipelines.normalize import normalize_item
+from grocer.pipelines.validate import validate_item
+from grocer.retailers import aldi
+from grocer.retailers.common import loads_json
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from ingest import naive_ingest  # noqa: E402  (the same per-record ORM baseline)
-
-from grocer.retailers import aldi  # noqa: E402
-from grocer.retailers.common import loads_json  # noqa: E402
 
 STORE = "G102"
 DATE = "2025-09-17"
@@ -76,20 +77,24 @@ def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, 
     return time.perf_counter() - wall, child_cpu() - cpu, done.stdout
 
 
-def listing_lines(base: str, pages: int) -> list[bytes]:
-    """Naive scraper, part one: sequential requests of listing pages, records as JSON lines in
-    the feed-export shape ``grocer ingest`` reads (so the per-product work is the baseline's)."""
+def naive_scrape(base: str, pages: int, database: Path) -> int:
+    """The naive scraper: one request at a time, the same parsing, validation and
+    normalisation, then per product an INSERT and a commit into SQLite as ``sqlite3`` opens
+    it (default journal).  Returns the products written."""
+    db = sqlite3.connect(database)
+    db.execute(
+        "CREATE TABLE prices (store TEXT, sku TEXT, name TEXT, price TEXT, was_price TEXT,"
+        " unit_price TEXT, unit TEXT, price_hash TEXT, observed_on TEXT)"
+    )
     with urllib.request.urlopen(aldi.categories_request(base, store_id=STORE).url) as answer:
         categories = aldi.parse_categories(loads_json(answer.read()))
-    lines: list[bytes] = []
-    fetched = 0
+    fetched = written = 0
     for category in categories:
         offset: int | None = 0
         while offset is not None and fetched < pages:
+            url = aldi.search_request(base, category, offset, store_id=STORE).url
             try:
-                with urllib.request.urlopen(
-                    aldi.search_request(base, category, offset, store_id=STORE).url
-                ) as answer:
+                with urllib.request.urlopen(url) as answer:
                     payload = loads_json(answer.read())
             except urllib.error.HTTPError as error:
                 if aldi.is_end_of_listing(error.code):
@@ -100,15 +105,21 @@ def listing_lines(base: str, pages: int) -> list[bytes]:
                 payload, store_id=STORE, offset=offset, category_path=category.path
             )
             for item in page.items:
-                record = {k: v for k, v in item.__dict__.items() if v is not None}
-                record.update(observed_on=DATE, price=str(item.price))
-                if item.unit_price_value is not None:
-                    record["unit_price_value"] = str(item.unit_price_value)
-                lines.append(json.dumps(record).encode())
+                item.observed_on = date.fromisoformat(DATE)
+                checked, _ = validate_item(item)
+                obs, _ = normalize_item(checked)
+                db.execute(
+                    "INSERT INTO prices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (STORE, obs.sku, obs.identity.name, str(obs.price), str(obs.was_price),
+                     str(obs.unit_price), obs.unit, obs.price_hash, DATE),
+                )  # fmt: skip
+                db.commit()
+                written += 1
             offset = page.next_page
         if fetched >= pages:
             break
-    return lines
+    db.close()
+    return written
 
 
 def main() -> None:
@@ -139,21 +150,20 @@ def main() -> None:
                 stored = db.execute("SELECT COUNT(*) FROM prices").fetchone()[0]
 
             start = time.perf_counter()
-            lines = listing_lines(base, args.naive_pages)
-            naive_ingest(f"sqlite:///{Path(tmp) / 'naive.sqlite3'}", lines)
+            naive_products = naive_scrape(base, args.naive_pages, Path(tmp) / "naive.sqlite3")
             naive_wall = time.perf_counter() - start
         finally:
             sim.terminate()
             sim.wait(10)
 
     rate = stored / wall
-    naive_rate = len(lines) / naive_wall
+    naive_rate = naive_products / naive_wall
     cpu_per_k = cpu / stored * 1000
     floor_per_k = floor_cpu / products * 1000
     print(f"store {STORE} at scale {args.scale}: {products} products served, {stored} price rows")
     print(f"grocer crawl: {wall:.1f} s = {rate:,.0f} products/s, {cpu_per_k:.3f} CPU s/1,000")
     print(f"bare Scrapy floor: {floor_wall:.1f} s, {floor_per_k:.3f} CPU s/1,000")
-    print(f"naive scraper: {len(lines)} products in {naive_wall:.1f} s = {naive_rate:,.0f}/s")
+    print(f"naive scraper: {naive_products} products in {naive_wall:.1f} s = {naive_rate:,.0f}/s")
     print(
         f"ratio to naive: {rate / naive_rate:.1f}x (goal >= 10x); "
         f"CPU vs floor: {cpu_per_k / floor_per_k:.2f}x (goal <= 2x)"
