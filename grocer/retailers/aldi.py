@@ -28,6 +28,7 @@ from grocer.retailers.common import (
     is_promotional,
     lower_set,
     money_from_text,
+    objects_only,
     require_dict,
     sku_text,
     title_case,
@@ -169,10 +170,7 @@ def parse_search(
         raise MalformedPayload("product search: data is not a list")
     items: list[ProductItem] = []
     skipped: Counter[str] = Counter()
-    for raw in products:
-        if not isinstance(raw, dict):
-            skipped["not_an_object"] += 1
-            continue
+    for raw in objects_only(products, skipped):
         items.append(
             parse_product(
                 raw,

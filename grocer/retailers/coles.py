@@ -31,6 +31,7 @@ from grocer.retailers.common import (
     is_promotional,
     loads_json,
     lower_set,
+    objects_only,
     require_dict,
     sku_text,
     store_number,
@@ -249,10 +250,8 @@ def parse_browse_data(
         raise MalformedPayload("browse page: no searchResults.results list")
     items: list[ProductItem] = []
     skipped: Counter[str] = Counter()
-    for tile in results:
-        if not isinstance(tile, dict):
-            skipped["not_an_object"] += 1
-        elif tile.get("_type") != "PRODUCT":
+    for tile in objects_only(results, skipped):
+        if tile.get("_type") != "PRODUCT":
             skipped["not_a_product"] += 1
         else:
             items.append(

@@ -10,7 +10,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -107,6 +107,15 @@ def dig(obj: Any, *path: str | int) -> Any:
             return None
         obj = obj[step] if isinstance(step, int) else obj.get(step)
     return obj
+
+
+def objects_only(values: Iterable[Any], skipped: Counter[str]) -> Iterator[dict[str, Any]]:
+    """The JSON objects among ``values``; anything else is counted as ``not_an_object``."""
+    for value in values:
+        if isinstance(value, dict):
+            yield value
+        else:
+            skipped["not_an_object"] += 1
 
 
 def as_list(value: Any) -> list[Any]:

@@ -30,6 +30,7 @@ from grocer.retailers.common import (
     is_promotional,
     loads_json,
     lower_set,
+    objects_only,
     require_dict,
     sku_text,
     title_case,
@@ -213,10 +214,7 @@ def parse_search(
         raise MalformedPayload("search: items is not a list")
     items: list[ProductItem] = []
     skipped: Counter[str] = Counter()
-    for raw in raw_items:
-        if not isinstance(raw, dict):
-            skipped["not_an_object"] += 1
-            continue
+    for raw in objects_only(raw_items, skipped):
         items.append(
             parse_product(raw, store_id=store_id, category_path=category_path, page_key=page_key)
         )

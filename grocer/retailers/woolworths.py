@@ -28,6 +28,7 @@ from grocer.retailers.common import (
     dig,
     is_promotional,
     lower_set,
+    objects_only,
     require_dict,
     sku_text,
     store_number,
@@ -250,10 +251,7 @@ def parse_browse(
     raw = iter_products(data, skipped)
     expected = store_number(canonical_store_id(WOOLWORTHS, store_id))
     items: list[ProductItem] = []
-    for tile in raw:
-        if not isinstance(tile, dict):
-            skipped["not_an_object"] += 1
-            continue
+    for tile in objects_only(raw, skipped):
         found = tile.get("FulfilmentStoreId")
         if found is not None and store_number(found) != expected:
             raise StoreMismatch(str(expected), clean_text(found))
