@@ -1,0 +1,72 @@
+"""Simulator truth as ingestible feed records: history over many simulated days, fast.
+
+A crawl of a store reproduces the simulator's truth for that store and day (the e2e crawl tests
+hold them equal), so ingesting the truth of each day gives the same price history as crawling
+every day, without the crawls.  Coles records carry the barcode its product pages give
+(``coles_barcodes`` would find it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from grocer.sim.server import SimulatorServer
+
+
+def days(first: date | str, last: date | str) -> list[date]:
+    """Every day from ``first`` to ``last`` inclusive."""
+    a = date.fromisoformat(first) if isinstance(first, str) else first
+    b = date.fromisoformat(last) if isinstance(last, str) else last
+    return [a + timedelta(days=n) for n in range((b - a).days + 1)]
+
+
+def truth_records(
+    sim: SimulatorServer, company: str, store: str, day: date, skus: set[str] | None = None
+) -> Iterable[dict[str, Any]]:
+    """The flat feed records of what ``store`` served on ``day`` (marketplace excluded, as the
+    spiders ask for products sold by the retailer)."""
+    truth = sim.truth(company, store, day)
+    for product in truth["products"]:
+        if product["marketplace"] or (skus is not None and product["sku"] not in skus):
+            continue
+        yield {
+            "company": company,
+            "store_id": store,
+            "sku": product["sku"],
+            "name": product["name"],
+            "brand": product["brand"],
+            "size": product["size"],
+            "price": product["price"],
+            "was_price": product["was_price"],
+            "unit_price_text": product["unit_price_text"],
+            "barcode": product["barcode"] or product["gtin"],
+            "observed_on": truth["date"],
+            "is_available": product["available"],
+        }
+
+
+def write_truth(
+    sim: SimulatorServer,
+    stores: Sequence[tuple[str, str]],
+    on: Sequence[date],
+    path: Path,
+    skus: set[str] | None = None,
+) -> Path:
+    """One JSONL file of the truth of ``stores`` on each day of ``on``."""
+    with path.open("wb") as out:
+        for day in on:
+            for company, store in stores:
+                for record in truth_records(sim, company, store, day, skus):
+                    out.write(orjson.dumps(record) + b"\n")
+    return path
+
+
+def planted(sim: SimulatorServer, kind: str) -> dict[str, Any]:
+    """The planted case of ``kind``."""
+    (case,) = [c for c in sim.planted() if c["kind"] == kind]
+    return case
