@@ -1,0 +1,352 @@
+"""The one resolver of stored prices: a store's own rows, else its anchor's for that period.
+
+Price-zone retention deletes a member store's price rows that its anchor's rows already say
+(DESIGN §6).  Every reader asks this module, never ``prices`` directly, for the price of a
+listing at a store: the store's own row covering the day wins; otherwise the row of the anchor
+of the store's membership period covering the day answers.  Membership periods cover the days
+``valid_from <= day < valid_to`` (``valid_to`` None: still open).  With no memberships at all
+every function returns the stores' own rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+
+from grocer.db.models import GroupMembership, Price, Store
+
+IN_CHUNK = 5_000  # ids per IN (...) list: well under SQLite's and PostgreSQL's limits
+
+
+@dataclass(frozen=True)
+class ResolvedPrice:
+    """The price of one listing at one store, and which stored row says it."""
+
+    store_id: int  # the store asked about (stores.id)
+    listing_id: int
+    price_id: int  # the prices.id that answers: the store's own row, or its anchor's
+    source_store_id: int  # whose row it is (== store_id for own rows)
+    price: Decimal
+    was_price: Decimal | None
+    unit_price: Decimal | None
+    unit: str | None
+    is_special: bool
+    promo_text: str | None
+    price_hash: str
+    first_seen: date  # the answering row's interval, clipped to the membership period
+    last_seen: date
+
+    @property
+    def is_own(self) -> bool:
+        """True when the store's own row answers (not its anchor's)."""
+        return self.source_store_id == self.store_id
+
+
+_Own = aliased(Price, name="own")
+_STATE = (
+    Price.id,
+    Price.listing_id,
+    Price.price,
+    Price.was_price,
+    Price.unit_price,
+    Price.unit,
+    Price.is_special,
+    Price.promo_text,
+    Price.price_hash,
+    Price.first_seen,
+    Price.last_seen,
+)
+
+
+def _chunks(ids: Sequence[int] | None) -> Iterator[Sequence[int] | None]:
+    if ids is None:
+        yield None
+        return
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start : start + IN_CHUNK]
+
+
+def _own_rows(
+    day_low: date, day_high: date, stores: Sequence[int] | None, listings: Sequence[int] | None
+) -> Select[Any]:
+    """Own rows overlapping ``[day_low, day_high]``; the extra columns match the anchor query."""
+    stmt = select(
+        Price.store_id.label("asked"),
+        Price.store_id.label("source"),
+        *_STATE,
+        literal(None, type_=GroupMembership.valid_from.type).label("valid_from"),
+        literal(None, type_=GroupMembership.valid_to.type).label("valid_to"),
+    ).where(Price.first_seen <= day_high, Price.last_seen >= day_low)
+    if stores is not None:
+        stmt = stmt.where(Price.store_id.in_(bindparam("stores", stores, expanding=True)))
+    if listings is not None:
+        stmt = stmt.where(Price.listing_id.in_(bindparam("listings", listings, expanding=True)))
+    return stmt
+
+
+def _period_overlaps(low: date, high: date) -> ColumnElement[bool]:
+    """The membership period shares a day with ``[low, high]``."""
+    return and_(
+        GroupMembership.valid_from <= high,
+        or_(GroupMembership.valid_to.is_(None), GroupMembership.valid_to > low),
+    )
+
+
+def _anchor_rows(
+    day_low: date, day_high: date, stores: Sequence[int] | None, listings: Sequence[int] | None
+) -> Select[Any]:
+    """Anchor rows overlapping ``[day_low, day_high]`` and a membership period of the store
+    asked about that has another store as its anchor."""
+    stmt = (
+        select(
+            GroupMembership.store_id.label("asked"),
+            Price.store_id.label("source"),
+            *_STATE,
+            GroupMembership.valid_from,
+            GroupMembership.valid_to,
+        )
+        .select_from(GroupMembership)
+        .join(Price, Price.store_id == GroupMembership.anchor_store_id)
+        .where(
+            GroupMembership.anchor_store_id != GroupMembership.store_id,
+            _period_overlaps(day_low, day_high),
+            Price.first_seen <= day_high,
+            Price.last_seen >= day_low,
+            # the period and the row share a day
+            Price.last_seen >= GroupMembership.valid_from,
+            or_(GroupMembership.valid_to.is_(None), Price.first_seen < GroupMembership.valid_to),
+        )
+    )
+    if stores is not None:
+        stmt = stmt.where(GroupMembership.store_id.in_(bindparam("stores", stores, expanding=True)))
+    if listings is not None:
+        stmt = stmt.where(Price.listing_id.in_(bindparam("listings", listings, expanding=True)))
+    return stmt
+
+
+def _resolved(row: Any) -> ResolvedPrice:
+    first, last = row.first_seen, row.last_seen
+    if row.valid_from is not None and row.valid_from > first:
+        first = row.valid_from
+    if row.valid_to is not None and row.valid_to - timedelta(days=1) < last:
+        last = row.valid_to - timedelta(days=1)
+    return ResolvedPrice(
+        store_id=row.asked,
+        listing_id=row.listing_id,
+        price_id=row.id,
+        source_store_id=row.source,
+        price=row.price,
+        was_price=row.was_price,
+        unit_price=row.unit_price,
+        unit=row.unit,
+        is_special=bool(row.is_special),
+        promo_text=row.promo_text,
+        price_hash=row.price_hash,
+        first_seen=first,
+        last_seen=last,
+    )
+
+
+def prices_on(
+    connection: Connection,
+    day: date,
+    *,
+    store_ids: Sequence[int] | None = None,
+    listing_ids: Sequence[int] | None = None,
+) -> list[ResolvedPrice]:
+    """The price of each (store, listing) in force on ``day``.
+
+    The store's own row covering ``day`` answers; where it has none, the row covering ``day``
+    of the anchor of its membership period covering ``day`` does.
+
+    Args:
+        connection: an open connection.
+        day: the date asked about.
+        store_ids: only these stores (``stores.id``); None for every store.
+        listing_ids: only these listings; None for every listing.
+
+    Returns:
+        One :class:`ResolvedPrice` per (store, listing) with a price that day, ordered by
+        store then listing.
+
+    Examples:
+        >>> prices_on(connection, date(2025, 9, 19), store_ids=[3])  # doctest: +SKIP
+    """
+    found: dict[tuple[int, int], ResolvedPrice] = {}
+    for stores in _chunks(store_ids):
+        for listings in _chunks(listing_ids):
+            own = _own_rows(day, day, stores, listings)
+            covered = (
+                select(_Own.id)
+                .where(
+                    _Own.store_id == GroupMembership.store_id,
+                    _Own.listing_id == Price.listing_id,
+                    _Own.first_seen <= day,
+                    _Own.last_seen >= day,
+                )
+                .exists()
+            )
+            anchor = _anchor_rows(day, day, stores, listings).where(~covered)
+            for row in connection.execute(own.union_all(anchor)):
+                resolved = _resolved(row)
+                key = (resolved.store_id, resolved.listing_id)
+                if key not in found or resolved.is_own:
+                    found[key] = resolved
+    return [found[key] for key in sorted(found)]
+
+
+def _store_filter(
+    connection: Connection, store_ids: Sequence[int] | None, company_ids: Sequence[int] | None
+) -> list[int] | None:
+    if company_ids is None:
+        return None if store_ids is None else sorted(set(store_ids))
+    stmt = select(Store.id).where(Store.company_id.in_(sorted(set(company_ids))))
+    ids = set(connection.execute(stmt).scalars())
+    if store_ids is not None:
+        ids &= set(store_ids)
+    return sorted(ids)
+
+
+def latest_prices(
+    connection: Connection,
+    as_of: date,
+    *,
+    fresh_days: int,
+    store_ids: Sequence[int] | None = None,
+    company_ids: Sequence[int] | None = None,
+) -> list[ResolvedPrice]:
+    """Each (store, listing)'s newest price interval that is fresh on ``as_of``.
+
+    Candidates are the store's own rows and its anchors' rows (clipped to the membership
+    periods) with ``first_seen <= as_of`` and ``last_seen >= as_of - fresh_days``.  The one in
+    force latest up to ``as_of`` wins (greatest ``min(last_seen, as_of)``); an own row wins a
+    tie, as it overrides the anchor on the days it covers; then the newest ``first_seen``.
+
+    Args:
+        connection: an open connection.
+        as_of: the date asked about.
+        fresh_days: how old ``last_seen`` may be (DESIGN §5: 7 for bargains).
+        store_ids: only these stores; None for every store (of ``company_ids``).
+        company_ids: only stores of these companies; None for every company.
+
+    Returns:
+        One :class:`ResolvedPrice` per (store, listing), ordered by store then listing.
+    """
+    low = as_of - timedelta(days=fresh_days)
+    stores_wanted = _store_filter(connection, store_ids, company_ids)
+    if stores_wanted == []:
+        return []
+    best: dict[tuple[int, int], tuple[tuple[date, bool, date], ResolvedPrice]] = {}
+    for stores in _chunks(stores_wanted):
+        stmt = _own_rows(low, as_of, stores, None).union_all(_anchor_rows(low, as_of, stores, None))
+        for row in connection.execute(stmt):
+            resolved = _resolved(row)
+            if resolved.first_seen > as_of or resolved.last_seen < low:
+                continue  # the anchor row lies outside the period within the window
+            rank = (min(resolved.last_seen, as_of), resolved.is_own, resolved.first_seen)
+            key = (resolved.store_id, resolved.listing_id)
+            held = best.get(key)
+            if held is None or rank > held[0]:
+                best[key] = (rank, resolved)
+    return [best[key][1] for key in sorted(best)]
+
+
+def _subtract(
+    first: date, last: date, covers: Iterable[tuple[date, date]]
+) -> list[tuple[date, date]]:
+    """The parts of ``[first, last]`` outside every ``(low, high)`` of ``covers``."""
+    pieces = [(first, last)]
+    for low, high in covers:
+        next_pieces = []
+        for a, b in pieces:
+            if high < a or low > b:
+                next_pieces.append((a, b))
+                continue
+            if a < low:
+                next_pieces.append((a, low - timedelta(days=1)))
+            if high < b:
+                next_pieces.append((high + timedelta(days=1), b))
+        pieces = next_pieces
+    return pieces
+
+
+def store_history(
+    connection: Connection, store_id: int, *, since: date | None = None
+) -> Iterator[ResolvedPrice]:
+    """Every price interval of a store: its own rows, and its anchors' rows on the days of its
+    membership periods that its own rows do not cover.
+
+    An anchor row is clipped to the membership period and cut around the store's own rows,
+    so the intervals of one listing never overlap.
+
+    Args:
+        connection: an open connection.
+        store_id: the store (``stores.id``).
+        since: only intervals with ``last_seen >= since``.
+
+    Yields:
+        :class:`ResolvedPrice` ordered by listing, then ``first_seen``.
+    """
+    low = since or date.min
+    high = date.max
+    stmt = _own_rows(low, high, [store_id], None).union_all(
+        _anchor_rows(low, high, [store_id], None)
+    )
+    stmt = stmt.order_by("listing_id", "first_seen")
+    listing: int | None = None
+    batch: list[ResolvedPrice] = []
+    for row in connection.execute(stmt):
+        resolved = _resolved(row)
+        if resolved.listing_id != listing:
+            yield from _history_of_listing(batch, low)
+            listing, batch = resolved.listing_id, []
+        batch.append(resolved)
+    yield from _history_of_listing(batch, low)
+
+
+def _history_of_listing(rows: list[ResolvedPrice], low: date) -> Iterator[ResolvedPrice]:
+    own = [(r.first_seen, r.last_seen) for r in rows if r.is_own]
+    pieces: list[ResolvedPrice] = []
+    for row in rows:
+        if row.is_own:
+            pieces.append(row)
+            continue
+        for first, last in _subtract(row.first_seen, row.last_seen, own):
+            if last >= low and first <= last:
+                pieces.append(_clip(row, first, last))
+    pieces.sort(key=lambda r: (r.first_seen, not r.is_own))
+    yield from pieces
+
+
+def _clip(row: ResolvedPrice, first: date, last: date) -> ResolvedPrice:
+    return ResolvedPrice(
+        store_id=row.store_id,
+        listing_id=row.listing_id,
+        price_id=row.price_id,
+        source_store_id=row.source_store_id,
+        price=row.price,
+        was_price=row.was_price,
+        unit_price=row.unit_price,
+        unit=row.unit,
+        is_special=row.is_special,
+        promo_text=row.promo_text,
+        price_hash=row.price_hash,
+        first_seen=first,
+        last_seen=last,
+    )
