@@ -262,9 +262,9 @@ class Bargain(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     cheap_store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
-    cheap_price_id: Mapped[int] = mapped_column(ForeignKey("prices.id"))
+    cheap_price_id: Mapped[int] = mapped_column(ForeignKey("prices.id"), index=True)
     dear_store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
-    dear_price_id: Mapped[int] = mapped_column(ForeignKey("prices.id"))
+    dear_price_id: Mapped[int] = mapped_column(ForeignKey("prices.id"), index=True)
     discount: Mapped[Decimal] = mapped_column(Numeric(6, 4))
     kind: Mapped[str] = mapped_column(String(10), default="bargain")  # bargain | review
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
