@@ -1,0 +1,399 @@
+"""The substitutions job: block, compare, score and replace the stored substitutions.
+
+Order of work: load the products; embed their names (cached); link categories; log the
+candidate-pair counts and largest blocks of every rule; run levels 1-4 (one progress line
+each); keep each pair's lowest level and at most N per product per level; write links and
+substitutions in one transaction, with an ``analysis_runs`` row of kind ``subs``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, delete, insert, update
+
+from grocer.analysis.substitutions.blocking import (
+    Block,
+    Rule,
+    block_on,
+    category_links_rule,
+)
+from grocer.analysis.substitutions.categories import (
+    CLOSE_JACCARD,
+    DISTANT_JACCARD,
+    IDENTITY_COSINE,
+    MATCH_COSINE,
+    LinkRecord,
+    category_links,
+)
+from grocer.analysis.substitutions.comparisons import (
+    DEFAULT_CHUNK_ELEMENTS,
+    Codes,
+    compare_cosine,
+    compare_level_1,
+    compare_level_2,
+)
+from grocer.analysis.substitutions.diagnostics import (
+    BlockSize,
+    RuleCount,
+    check_cosine_blocks,
+    count_candidate_pairs,
+    largest_blocks,
+)
+from grocer.analysis.substitutions.embeddings import Encoder, cached_vectors
+from grocer.analysis.substitutions.frame import (
+    SubstitutionRecord,
+    empty_records,
+    load_frame,
+)
+from grocer.analysis.substitutions.scoring import score_pairs
+from grocer.analysis.substitutions.truth import SamePair, TruthReport, truth_report
+from grocer.db.bulk import insert_rows
+from grocer.db.models import AnalysisRun, CategoryLink, Substitution
+from grocer.progress import progress
+
+logger = logging.getLogger(__name__)
+
+RUN_KIND = "subs"
+LEVEL_1_RULE = block_on("brand", "first_word")
+# Level 2 compares the (brand, first word) blocks and, for names differing in their first
+# word ("pink salmon" / "wild alaskan pink salmon"), the (brand, last word) blocks.
+LEVEL_2_LAST_WORD_RULE = block_on("brand", "last_word")
+DEFAULT_MAX_UNCHUNKED_BLOCK = 5_000
+WRITE_BATCH = 5_000
+
+
+@dataclass
+class SubstitutionSummary:
+    """What a run found and how long each part took (seconds)."""
+
+    run_id: int
+    products: int
+    pairs_by_level: dict[int, int]
+    seconds: dict[str, float]
+    level_2_comparisons: int
+    all_pairs_within_brand: int
+    all_pairs: int
+    encoded: int
+    links_by_kind: dict[str, int]
+    candidate_pairs: list[RuleCount] = field(default_factory=list)
+    largest_blocks: list[BlockSize] = field(default_factory=list)
+    truth: TruthReport | None = None
+
+    @property
+    def pairs(self) -> int:
+        return sum(self.pairs_by_level.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able form (stored in the ``analysis_runs`` row)."""
+        return {
+            "products": self.products,
+            "pairs": self.pairs,
+            "pairs_by_level": {str(k): v for k, v in sorted(self.pairs_by_level.items())},
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "level_2_comparisons": self.level_2_comparisons,
+            "all_pairs_within_brand": self.all_pairs_within_brand,
+            "all_pairs": self.all_pairs,
+            "encoded": self.encoded,
+            "links_by_kind": dict(sorted(self.links_by_kind.items())),
+            "candidate_pairs": [asdict(c) for c in self.candidate_pairs],
+            "largest_blocks": [asdict(b) for b in self.largest_blocks],
+            "truth": self.truth.as_dict() if self.truth else None,
+        }
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._start
+        self._start = now
+
+
+def find_substitutions(
+    engine: Engine,
+    *,
+    max_per_level: int = 10,
+    model_path: str | os.PathLike[str] | None = None,
+    encoder: Encoder | None = None,
+    cosine: float = 0.75,
+    match_cosine: float = MATCH_COSINE,
+    close_jaccard: float = CLOSE_JACCARD,
+    distant_jaccard: float = DISTANT_JACCARD,
+    identity_cosine: float = IDENTITY_COSINE,
+    chunk_elements: int | None = DEFAULT_CHUNK_ELEMENTS,
+    max_unchunked_block: int = DEFAULT_MAX_UNCHUNKED_BLOCK,
+    batch_size: int = 64,
+    same_products: Sequence[SamePair] | None = None,
+) -> SubstitutionSummary:
+    """Compute every product's substitutes at four levels and replace the stored ones.
+
+    Level 1: same brand, same name without size, different sizes (1.0).  Level 2: same
+    brand, ``token_set_ratio`` 91-99, same sizes (0.95).  Level 3: same category or
+    MATCH-linked categories, cosine > ``cosine``.  Level 4: CLOSE/DISTANT-linked
+    categories, cosine > ``cosine``.  A pair keeps its lowest level, then its best score.
+
+    Args:
+        engine: the database.
+        max_per_level: at most this many substitutes per product per level.
+        model_path: a sentence-transformers model directory (default: ``GROCER_MODEL_PATH``,
+            else the packaged ``all-MiniLM-L6-v2``).
+        encoder: an already built encoder (its model is loaded at most once); overrides
+            ``model_path``.
+        cosine: the level 3/4 threshold.
+        match_cosine: the category MATCH threshold.
+        close_jaccard: the CLOSE threshold.
+        distant_jaccard: the DISTANT threshold.
+        identity_cosine: cross-retailer nearest neighbours from this cosine count as one
+            product in the category Jaccard.
+        chunk_elements: similarities per chunk; None computes each block in one piece.
+        max_unchunked_block: with ``chunk_elements=None``, the largest cosine block allowed.
+        batch_size: texts per model batch.
+        same_products: listing pairs known to be one product (e.g. shared barcodes); the
+            summary reports how many were found.
+
+    Returns:
+        The :class:`SubstitutionSummary`; the same summary is stored in ``analysis_runs``.
+
+    Raises:
+        BlockTooLarge: an unchunked cosine block over ``max_unchunked_block``.
+
+    Examples:
+        >>> summary = find_substitutions(engine, max_per_level=5)  # doctest: +SKIP
+        >>> summary.pairs_by_level  # doctest: +SKIP
+        {1: 812, 2: 95, 3: 10431, 4: 77}
+    """
+    run_id = _open_run(engine)
+    try:
+        summary = _find(
+            engine,
+            run_id,
+            max_per_level=max_per_level,
+            encoder=encoder or Encoder(model_path, batch_size=batch_size),
+            cosine=cosine,
+            link_options={
+                "match_cosine": match_cosine,
+                "close": close_jaccard,
+                "distant": distant_jaccard,
+                "identity_cosine": identity_cosine,
+                "chunk_elements": chunk_elements or DEFAULT_CHUNK_ELEMENTS,
+            },
+            chunk_elements=chunk_elements,
+            max_unchunked_block=max_unchunked_block,
+            same_products=same_products,
+        )
+    except BaseException:
+        with engine.begin() as connection:
+            connection.execute(
+                update(AnalysisRun)
+                .where(AnalysisRun.id == run_id)
+                .values(status="failed", finished_at=datetime.now(UTC))
+            )
+        raise
+    return summary
+
+
+def _open_run(engine: Engine) -> int:
+    with engine.begin() as connection:
+        result = connection.execute(
+            insert(AnalysisRun).values(
+                kind=RUN_KIND, started_at=datetime.now(UTC), status="running", summary={}
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def _find(
+    engine: Engine,
+    run_id: int,
+    *,
+    max_per_level: int,
+    encoder: Encoder,
+    cosine: float,
+    link_options: dict[str, Any],
+    chunk_elements: int | None,
+    max_unchunked_block: int,
+    same_products: Sequence[SamePair] | None,
+) -> SubstitutionSummary:
+    timer = _Timer()
+    with engine.connect() as connection:
+        frame = load_frame(connection)
+    timer.lap("load")
+    logger.info("substitutions: %d products, %d categories", len(frame), len(frame.categories))
+
+    # Levels 1 and 2 need no model: their diagnostics, then the levels themselves.
+    rules_12: list[Rule] = [LEVEL_1_RULE, LEVEL_2_LAST_WORD_RULE]
+    counts = count_candidate_pairs(frame, rules_12)
+    largest = largest_blocks(frame, rules_12, 3)
+    _log_diagnostics(counts, largest)
+    timer.lap("diagnostics")
+    codes = Codes(frame)
+    found: list[np.ndarray] = []
+    blocks_1 = LEVEL_1_RULE.blocks(frame)
+    found += _run_level(1, blocks_1, lambda b: compare_level_1(frame, codes, b))
+    timer.lap("level_1")
+    blocks_2 = blocks_1 + LEVEL_2_LAST_WORD_RULE.blocks(frame)
+    found += _run_level(2, blocks_2, lambda b: compare_level_2(frame, codes, b))
+    timer.lap("level_2")
+
+    vectors, encoded = _embed(engine, frame, encoder)
+    timer.lap("embeddings")
+    same_brand = np.concatenate(found)
+    identities = (
+        np.searchsorted(frame.ids, same_brand["product_a"]),
+        np.searchsorted(frame.ids, same_brand["product_b"]),
+    )
+    links = category_links(frame, vectors, encoder, identities=identities, **link_options)
+    kinds = {k: v.kind for k, v in links.items()}
+    timer.lap("links")
+
+    level_3_rule = category_links_rule(kinds, "SAME", "MATCH")
+    level_4_rule = category_links_rule(kinds, "CLOSE", "DISTANT")
+    more_counts = count_candidate_pairs(frame, [level_3_rule, level_4_rule])
+    more_largest = largest_blocks(frame, [level_3_rule, level_4_rule], 3)
+    _log_diagnostics(more_counts, more_largest)
+    counts += more_counts
+    largest += more_largest
+    blocks_3 = level_3_rule.blocks(frame)
+    blocks_4 = level_4_rule.blocks(frame)
+    check_cosine_blocks(
+        blocks_3 + blocks_4,
+        chunked=chunk_elements is not None,
+        max_unchunked_block=max_unchunked_block,
+    )
+    timer.lap("diagnostics")
+    for level, blocks in ((3, blocks_3), (4, blocks_4)):
+        found += _run_level(
+            level,
+            blocks,
+            lambda b, level=level: compare_cosine(
+                frame,
+                vectors,
+                b,
+                level=level,
+                top_n=max_per_level,
+                threshold=cosine,
+                chunk_elements=chunk_elements,
+            ),
+        )
+        timer.lap(f"level_{level}")
+    records = score_pairs(found, max_per_level)
+    timer.lap("scoring")
+
+    truth = None
+    if same_products is not None:
+        levels = dict(
+            zip(
+                zip(records["product_a"].tolist(), records["product_b"].tolist(), strict=True),
+                records["level"].tolist(),
+                strict=True,
+            )
+        )
+        with engine.connect() as connection:
+            truth = truth_report(connection, same_products, levels)
+    brands: dict[str, int] = {}
+    for key in frame.brand_keys:
+        if key:
+            brands[key] = brands.get(key, 0) + 1
+    summary = SubstitutionSummary(
+        run_id=run_id,
+        products=len(frame),
+        pairs_by_level={level: int((records["level"] == level).sum()) for level in (1, 2, 3, 4)},
+        seconds=timer.seconds,
+        level_2_comparisons=sum(b.pairs for b in blocks_2),
+        all_pairs_within_brand=sum(n * (n - 1) // 2 for n in brands.values()),
+        all_pairs=len(frame) * (len(frame) - 1) // 2,
+        encoded=encoded,
+        links_by_kind={
+            kind: sum(1 for v in links.values() if v.kind == kind)
+            for kind in ("MATCH", "CLOSE", "DISTANT")
+        },
+        candidate_pairs=counts,
+        largest_blocks=largest,
+        truth=truth,
+    )
+    _write(engine, run_id, links.values(), records, summary, timer)
+    return summary
+
+
+def _log_diagnostics(counts: Sequence[RuleCount], largest: Sequence[BlockSize]) -> None:
+    for count in counts:
+        logger.info(
+            "candidate pairs %s: %d (new %s, cumulative %s)",
+            count.rule,
+            count.pairs,
+            count.marginal,
+            count.cumulative,
+        )
+    for block in largest:
+        logger.info("largest block %s %s: %d products", block.rule, block.key, block.size)
+
+
+def _embed(engine: Engine, frame: Any, encoder: Encoder) -> tuple[np.ndarray, int]:
+    bar = progress(None, "embeddings")
+    try:
+        return cached_vectors(
+            engine,
+            frame.ids.tolist(),
+            frame.bases,
+            encoder,
+            on_total=lambda n: bar.reset(total=n),
+            on_batch=bar.update,
+        )
+    finally:
+        bar.close()
+
+
+def _run_level(
+    level: int, blocks: Sequence[Block], compare: Callable[[Block], np.ndarray]
+) -> list[np.ndarray]:
+    out = []
+    with progress(len(blocks), f"level {level}") as bar:
+        for block in blocks:
+            found = compare(block)
+            if len(found):
+                out.append(found)
+            bar.update(1)
+    return out or [empty_records()]
+
+
+def _write(
+    engine: Engine,
+    run_id: int,
+    links: Iterable[LinkRecord],
+    records: np.ndarray,
+    summary: SubstitutionSummary,
+    timer: _Timer,
+) -> None:
+    """Replace links and substitutions and close the run row, all in one transaction."""
+    link_rows = [asdict(link) for link in sorted(links, key=lambda k: (k.category_a, k.category_b))]
+    fields = SubstitutionRecord._fields
+    with engine.begin() as connection:
+        connection.execute(delete(Substitution))
+        connection.execute(delete(CategoryLink))
+        for start in range(0, len(link_rows), WRITE_BATCH):
+            insert_rows(connection, CategoryLink.__table__, link_rows[start : start + WRITE_BATCH])  # type: ignore[arg-type]
+        rows = records.tolist()
+        for start in range(0, len(rows), WRITE_BATCH):
+            insert_rows(
+                connection,
+                Substitution.__table__,  # type: ignore[arg-type]
+                [dict(zip(fields, row, strict=True)) for row in rows[start : start + WRITE_BATCH]],
+            )
+        timer.lap("write")
+        summary.seconds["total"] = sum(summary.seconds.values())
+        connection.execute(
+            update(AnalysisRun)
+            .where(AnalysisRun.id == run_id)
+            .values(status="ok", finished_at=datetime.now(UTC), summary=summary.as_dict())
+        )

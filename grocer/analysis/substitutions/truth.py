@@ -1,0 +1,125 @@
+"""Known-same listings (e.g. two retailers' SKUs sharing a barcode) and how many were found.
+
+A run given such pairs reports the share that ended as one product or as each other's
+substitutes at any level: the recall of name-based matching where barcodes prove identity.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import orjson
+from sqlalchemy import Connection, select
+
+from grocer.db.models import Company, Listing
+from grocer.normalize.gtin import clean_gtin
+
+ListingKey = tuple[str, str]  # (company slug, sku)
+SamePair = tuple[ListingKey, ListingKey]
+
+
+@dataclass(frozen=True)
+class TruthReport:
+    """Of ``pairs`` known-same listing pairs (both listed), how many were linked and how."""
+
+    pairs: int
+    one_product: int
+    substitutes: int
+    by_level: dict[int, int]
+
+    @property
+    def found(self) -> int:
+        return self.one_product + self.substitutes
+
+    @property
+    def rate(self) -> float:
+        return self.found / self.pairs if self.pairs else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "pairs": self.pairs,
+            "one_product": self.one_product,
+            "substitutes": self.substitutes,
+            "by_level": {str(k): v for k, v in sorted(self.by_level.items())},
+            "rate": round(self.rate, 4),
+        }
+
+
+def barcode_pairs(paths: Sequence[Path]) -> list[SamePair]:
+    """Pairs of listings of different companies whose snapshots carry the same barcode.
+
+    Only identity barcodes count (valid GTINs, not in-store variable-measure codes); each
+    company's listing of a barcode is taken once.
+    """
+    by_code: dict[str, set[ListingKey]] = defaultdict(set)
+    for path in paths:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                for company, sku, barcode in _listings(orjson.loads(line)):
+                    gtin = clean_gtin(barcode)
+                    if gtin.is_identity and gtin.code and sku:
+                        by_code[gtin.code].add((company, sku))
+    pairs: set[SamePair] = set()
+    for keys in by_code.values():
+        for x, y in combinations(sorted(keys), 2):
+            if x[0] != y[0]:
+                pairs.add((x, y))
+    return sorted(pairs)
+
+
+def _listings(record: object) -> list[tuple[str, str, object]]:
+    """``(company, sku, barcode)`` of a snapshot line, a feed item or a feed listing page."""
+    if not isinstance(record, dict):
+        return []
+    if isinstance(record.get("products"), list):
+        return [x for item in record["products"] for x in _listings(item)]
+    product, meta = record, record
+    if isinstance(record.get("product"), dict):
+        product, meta = record["product"], record.get("metadata") or {}
+    company = str(meta.get("company") or "").strip().lower()
+    sku = product.get("sku")
+    if not company or sku is None:
+        return []
+    return [(company, str(sku).strip(), product.get("barcode"))]
+
+
+def truth_report(
+    connection: Connection,
+    pairs: Iterable[SamePair],
+    substitutions: dict[tuple[int, int], int],
+) -> TruthReport:
+    """How many of ``pairs`` are one product, or substitutes (``{(a, b): level}``, a < b).
+
+    Pairs with a listing not in the database are left out of the count.
+    """
+    product_of = {
+        (slug, sku): pid
+        for slug, sku, pid in connection.execute(
+            select(Company.slug, Listing.sku, Listing.product_id).join(
+                Company, Company.id == Listing.company_id
+            )
+        )
+    }
+    total = one = subs = 0
+    by_level: dict[int, int] = defaultdict(int)
+    for x, y in pairs:
+        a, b = product_of.get(x), product_of.get(y)
+        if a is None or b is None:
+            continue
+        total += 1
+        if a == b:
+            one += 1
+            continue
+        level = substitutions.get((min(a, b), max(a, b)))
+        if level is not None:
+            subs += 1
+            by_level[level] += 1
+    return TruthReport(total, one, subs, dict(by_level))
