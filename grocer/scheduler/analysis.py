@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,3 +21,14 @@ def analysis_jobs() -> dict[str, AnalysisJob]:
         "bargains": lambda engine, today: detect_bargains(engine, as_of=today),
         "subs": lambda engine, today: find_substitutions(engine),
     }
+
+
+def write_report(engine: Engine, as_of: date, out_dir: Path) -> Path:
+    """Print the report as of ``as_of`` and return the path of its HTML page."""
+    from grocer.analysis.report import build_report
+
+    report = build_report(engine, as_of=as_of, out_dir=out_dir)
+    for line in report.lines():
+        print(line)  # noqa: T201  (the report is the demo's output)
+    assert report.html_path is not None
+    return report.html_path

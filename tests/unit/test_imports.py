@@ -30,3 +30,12 @@ def test_migrations_exist_for_the_models() -> None:
     from grocer.db.migrate import head_revision
 
     assert head_revision() is not None
+
+
+def test_the_analysis_facade_exposes_its_entry_points() -> None:
+    import grocer.analysis as analysis
+
+    for name in analysis.__all__:
+        assert callable(getattr(analysis, name)), name
+    with pytest.raises(AttributeError):
+        analysis.no_such_entry_point  # noqa: B018

@@ -1,0 +1,112 @@
+"""``grocer demo``: the whole system on the bundled simulator, in a few minutes.
+
+Starts the simulator on loopback, fills the store table from the four store locators, crawls
+a set of real stores of all four retailers every few simulated days over several weeks
+(Coles through the browser session, then its barcodes), and runs zone maintenance,
+substitutions and bargains before printing the report.  Everything lands in the default
+database; crawls run as ``scrapy crawl`` subprocesses, as the daemon runs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from grocer.config import Config
+from grocer.progress import progress
+
+logger = logging.getLogger(__name__)
+
+START = date(2025, 9, 3)
+# Aldi prices by state: two NSW and two QLD stores; two national Woolworths stores; a Coles
+# store (through the browser), and an IGA store.
+STORES: tuple[tuple[str, str], ...] = (
+    ("aldi", "G467"), ("aldi", "G391"), ("aldi", "G102"), ("aldi", "G107"),
+    ("woolworths", "1147"), ("woolworths", "1304"), ("iga", "14850"), ("coles", "COL:401"),
+)  # fmt: skip
+LOCATORS = (("aldi_stores", "2"), ("woolworths_stores", "5"), ("iga_stores", "5"))
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"]
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    weeks: int = 4
+    every_days: int = 3
+    parallel: int = 2
+
+
+def crawl_days(plan: DemoPlan) -> list[date]:
+    """The simulated days the demo crawls on."""
+    last = START + timedelta(weeks=plan.weeks)
+    days, day = [], START
+    while day <= last:
+        days.append(day)
+        day += timedelta(days=plan.every_days)
+    return days
+
+
+class Crawls:
+    """``scrapy crawl`` subprocesses pointed at the simulator and the demo's database."""
+
+    def __init__(self, config: Config, sim_url: str, log_dir: Path) -> None:
+        self.env = {**os.environ, "GROCER_ENV": "dev", "GROCER_SIM_URL": sim_url}
+        self.env.update(
+            GROCER_DATABASE_URL=config.database_url,
+            GROCER_DATA_DIR=str(config.data_dir),
+            SCRAPY_SETTINGS_MODULE="grocer.settings",
+        )
+        self.log_dir = log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+
+    def run(self, spider: str, **arguments: str) -> int:
+        command = [sys.executable, "-m", "scrapy", "crawl", spider, *FAST]
+        for key, value in arguments.items():
+            command += ["-a", f"{key}={value}"]
+        name = "-".join([spider, *arguments.values()]).replace(":", "_")
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            code = subprocess.run(command, env=self.env, stdout=log, stderr=log).returncode
+        if code:
+            logger.warning(
+                "%s %s ended with code %s (logs: %s)", spider, arguments, code, self.log_dir
+            )
+        return code
+
+    def stores(self, stores: Sequence[tuple[str, str]], parallel: int) -> None:
+        with ThreadPoolExecutor(parallel) as pool:
+            list(pool.map(lambda pair: self.run(pair[0], store=pair[1]), stores))
+
+
+def run_demo(config: Config, engine: Engine, plan: DemoPlan = DemoPlan()) -> Path:
+    """Run the demo; returns the path of the HTML report."""
+    from grocer.scheduler.analysis import analysis_jobs, write_report
+    from grocer.sim.server import SimulatorServer
+
+    days = crawl_days(plan)
+    with SimulatorServer(date=START, seed=0) as sim:
+        crawls = Crawls(config, sim.url, config.data_dir / "logs" / "demo")
+        print(f"simulator at {sim.url}; crawling {len(STORES)} stores on {len(days)} days")
+        for spider, step in LOCATORS:
+            crawls.run(spider, step=step)
+        with progress(len(days), "crawl days", unit="day") as bar:
+            for index, day in enumerate(days):
+                sim.set_date(day)
+                crawls.stores(STORES, plan.parallel)
+                if index == 0:
+                    crawls.run("coles_barcodes", store="COL:401")
+                bar.update()
+                print(f"  crawled {len(STORES)} stores on {day}")
+    as_of = days[-1]
+    jobs = analysis_jobs()
+    for kind in ("zones", "subs", "bargains"):
+        print(f"running {kind} as of {as_of}")
+        jobs[kind](engine, as_of)
+    return write_report(engine, as_of, config.data_dir / "reports")
