@@ -1,0 +1,83 @@
+"""``grocer daemon`` against the simulator with a fast clock (a simulated day lasts 4 s)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from grocer.db.engine import make_engine
+from grocer.db.models import AnalysisRun, CrawlRun
+from grocer.sim.server import SimulatorServer
+from tests.e2e.conftest import ROOT, wait_until
+
+pytestmark = pytest.mark.e2e
+
+DAY_SECONDS = 4.0
+START = "2025-09-17"
+STORES = "aldi:G102,woolworths:1147"
+
+
+def crawls_of(data_dir: Path) -> list[int]:
+    """Live ``scrapy crawl`` processes working for this test's data folder."""
+    marker = f"GROCER_DATA_DIR={data_dir}".encode()
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"scrapy\x00crawl" in command and marker in environ.split(b"\x00"):
+            pids.append(int(proc.name))
+    return pids
+
+
+def test_the_daemon_crawls_when_due_runs_maintenance_and_stops_cleanly(tmp_path: Path) -> None:
+    with SimulatorServer(date=START, day_seconds=DAY_SECONDS, seed=0) as sim:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GROCER_")}
+        env.update(GROCER_SIM_URL=sim.url, GROCER_DATA_DIR=str(tmp_path))
+        command = [
+            sys.executable, "-m", "grocer.cli", "--dev", "daemon",
+            "--time-scale", str(86400 / DAY_SECONDS), "--start-date", START,
+            "--stores", STORES, "--grace", "5",
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+        ]  # fmt: skip
+        daemon = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        engine = make_engine(f"sqlite:///{tmp_path / 'grocer-dev.sqlite3'}")
+        try:
+            # a crawl killed part-way is retried and resumed by the daemon
+            wait_until(lambda: bool(crawls_of(tmp_path)), timeout=60)
+            time.sleep(0.5)
+            for pid in crawls_of(tmp_path):
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(6 * DAY_SECONDS)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            _, err = daemon.communicate(timeout=90)
+        assert daemon.returncode == 0, err[-3000:]
+        assert crawls_of(tmp_path) == []  # no orphan crawl
+
+    with engine.connect() as connection:
+        runs = connection.execute(
+            select(CrawlRun.spider, CrawlRun.observed_on, CrawlRun.complete, CrawlRun.finish_reason)
+        ).all()
+        analyses = connection.execute(select(AnalysisRun.kind, AnalysisRun.as_of)).all()
+    for spider in ("aldi", "woolworths"):
+        days = {r.observed_on for r in runs if r.spider == spider and r.complete}
+        # due again every simulated day; a crawl takes a few real seconds, a day lasts four
+        assert len(days) >= 3, (spider, sorted(days))
+    # the killed crawls' runs were continued to an end; SIGTERM stopped the rest cleanly:
+    # no run is left without a finish reason
+    assert all(r.finish_reason is not None for r in runs), runs
+    zone_days = {a.as_of for a in analyses if a.kind == "zones"}
+    assert len(zone_days) >= 5  # maintenance every simulated 6 hours, crawls or not
+    assert any(a.kind == "bargains" for a in analyses)
