@@ -109,4 +109,30 @@ def run_demo(config: Config, engine: Engine, plan: DemoPlan = DemoPlan()) -> Pat
     for kind in ("zones", "subs", "bargains"):
         print(f"running {kind} as of {as_of}")
         jobs[kind](engine, as_of)
-    return write_report(engine, as_of, config.data_dir / "reports")
+    html = write_report(engine, as_of, config.data_dir / "reports")
+    show_zones_and_substitutes(engine)
+    return html
+
+
+SUBSTITUTE_EXAMPLES = ("full cream milk 2l", "tim tam", "baked beans")
+
+
+def show_zones_and_substitutes(engine: Engine) -> None:
+    """The zones of several stores (Aldi's by state) and a few products' substitutes."""
+    from grocer.analysis.substitutions.readers import find_products, substitutes_of
+    from grocer.analysis.zones.report import zones_report
+
+    with engine.connect() as connection:
+        report = zones_report(connection)
+        print("zones of more than one store:")
+        for slug, zones in report.companies.items():
+            for zone in (z for z in zones if len(z.stores) > 1):
+                stores = ", ".join(s.retailer_store_id for s in zone.stores)
+                print(f"  {slug:<10} {stores:<30} states {','.join(zone.states)}")
+        for query in SUBSTITUTE_EXAMPLES:
+            found = find_products(connection, query, limit=1)
+            if not found:
+                continue
+            print(f"substitutes of {found[0].label}:")
+            for row in substitutes_of(connection, found[0].id, limit=5):
+                print(f"  level {row.level} {row.score:.2f} {row.label} ({row.retailers})")
