@@ -35,6 +35,7 @@ _AMOUNT = re.compile(rf"(?<![\w.])({_NUM})\s*/?\s*({_UNIT})\b")
 _COUNT_EACH = re.compile(r"(?<![\w.])(\d+)\s*(?:each|ea)\b")
 _EACH = re.compile(r"\b(?:each|ea)\b")
 _PER_KG = re.compile(r"\bper\s+(?:kg|kilo|kilogram)\b|/\s*kg\b")
+_DIGIT = re.compile(r"\d")
 _PREFIX = re.compile(r"^\s*(?:approx\.?|approximately|around|about|avg\.?|average)\s+")
 
 
@@ -115,12 +116,13 @@ def scan_sizes(text: str | None) -> SizeScan:
         found.add(Size(None, "ea") if count == 1 else Size(Decimal(count), "pk"))
         return " "
 
-    work = _RANGE.sub(take_range, work)
-    work = _MULTI_COUNT_FIRST.sub(take_count_first, work)
-    work = _MULTI_COUNT_LAST.sub(take_count_last, work)
-    work = _AMOUNT.sub(take_amount, work)
+    if _DIGIT.search(work):  # every quantity pattern needs a number
+        work = _RANGE.sub(take_range, work)
+        work = _MULTI_COUNT_FIRST.sub(take_count_first, work)
+        work = _MULTI_COUNT_LAST.sub(take_count_last, work)
+        work = _AMOUNT.sub(take_amount, work)
+        work = _COUNT_EACH.sub(take_count_each, work)
     work = _PER_KG.sub(take_per_kg, work)
-    work = _COUNT_EACH.sub(take_count_each, work)
     work = _EACH.sub(take_each, work)
     found = {s for s in found if s.value != 0}
     return SizeScan(frozenset(found), " ".join(work.split()))

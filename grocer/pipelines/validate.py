@@ -160,9 +160,12 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ListingPageItem):
             item.products = [p for p in item.products if self._check(p)]
+            self.stats.inc_value("grocer/validate/ok", len(item.products))
             return item
-        if isinstance(item, ProductItem) and not self._check(item):
-            raise DropItem(f"rejected product {item.sku!r}")
+        if isinstance(item, ProductItem):
+            if not self._check(item):
+                raise DropItem(f"rejected product {item.sku!r}")
+            self.stats.inc_value("grocer/validate/ok")
         return item
 
     def _check(self, item: ProductItem) -> bool:
@@ -180,5 +183,4 @@ class ValidatePipeline:
                 self.stats.inc_value("grocer/validate/rejected")
             else:
                 self.stats.inc_value(f"grocer/validate/{note}")
-        self.stats.inc_value("grocer/validate/ok")
         return True
