@@ -73,6 +73,18 @@ class PriceModel:
         self.planted = planted
         self._cache: OrderedDict[tuple[str, str, date], dict[str, Listing]] = OrderedDict()
         self._lock = Lock()
+        self._own_prices_from: dict[tuple[str, str], date] = {}
+
+    def move_to_own_prices(self, company: str, store_id: str, day: date) -> None:
+        """From ``day`` on, the store leaves its zone for a price list of its own."""
+        with self._lock:
+            self._own_prices_from[(company, store_id)] = day
+            self._cache.clear()
+
+    def zone_on(self, store: Store, day: date) -> str:
+        """The store's price zone on ``day``."""
+        moved = self._own_prices_from.get((store.company, store.store_id))
+        return f"store:{store.store_id}" if moved is not None and day >= moved else store.zone
 
     # ------------------------------------------------------------------ assortment
 
@@ -134,7 +146,7 @@ class PriceModel:
 
     def default_listing(self, store: Store, product: Product, day: date) -> Listing:
         """The listing computed by the general price rules (no planted override)."""
-        regular = self.regular(product, store.zone, day)
+        regular = self.regular(product, self.zone_on(store, day), day)
         price, was, promo = regular, None, None
         rate = SPECIAL_RATE.get(product.company)
         week = week_index(day)
@@ -173,9 +185,10 @@ class PriceModel:
         return listings
 
 
-def zone_label(store: Store) -> str:
-    """The zone name reported by the ground truth."""
-    return store.zone if store.zone != NATIONAL else f"{store.company}:national"
+def zone_label(store: Store, zone: str | None = None) -> str:
+    """The zone name reported by the ground truth (``zone``: the store's zone on the day)."""
+    zone = zone or store.zone
+    return zone if zone != NATIONAL else f"{store.company}:national"
 
 
 # -------------------------------------------------------------------- unit price texts

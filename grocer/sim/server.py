@@ -461,3 +461,8 @@ class SimulatorServer:
     def set_faults(self, spec: str | dict[str, Any] | None) -> None:
         """Replace the fault settings."""
         self.state.faults.configure(spec)
+
+    def move_to_own_prices(self, company: str, store: str, day: date | str | None = None) -> None:
+        """Give one store a price list of its own from ``day`` (default: today) on."""
+        start = _parse_date(day) if isinstance(day, str) else day or self.today()
+        self.state.model.move_to_own_prices(company, store, start)

@@ -55,7 +55,7 @@ def store_truth(
         "company": company,
         "store": store.store_id,
         "date": day.isoformat(),
-        "zone": zone_label(store),
+        "zone": zone_label(store, state.model.zone_on(store, day)),
         "crawlable": store.crawlable,
         "count": len(listings),
         "products": [listing_truth(lst) for lst in listings.values()],
