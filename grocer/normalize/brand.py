@@ -36,13 +36,17 @@ _LICENSEE = re.compile(
 _DESCRIPTION_NOISE = {"d/l", "dl", "msc", "deli"}
 
 
+# Brands write "&" or "and" (punctuation, so "&" drops out): "Nice & Natural", "Nice And Natural".
+_CONNECTIVES = frozenset({"and"})
+
+
 def brand_key(brand: str | None, synonyms: Mapping[str, str] = BRAND_SYNONYMS) -> str:
     """The normalised brand key: cleaned words, de-duplicated, sorted, space-joined.
 
     >>> brand_key("Coca-Cola"), brand_key("Queen Victoria"), brand_key("Arnott&#039;s")
     ('cocacola', 'queen victoria', 'arnotts')
     """
-    key = " ".join(sorted(set(words(brand))))
+    key = " ".join(sorted(set(words(brand)) - _CONNECTIVES))
     return synonyms.get(key, key)
 
 

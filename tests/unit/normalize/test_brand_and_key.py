@@ -17,6 +17,8 @@ from grocer.normalize.text import clean_text
         ("Yumi&amp;#039;s", "yumis"),  # double-escaped
         ("BON APPETIT", "appetit bon"),
         ("Community Co", "co community"),
+        ("Nice & Natural", "natural nice"),
+        ("Nice And Natural", "natural nice"),  # "and" and "&" name the same brand
         ("Café Crème", "cafe creme"),
         ("舒适刀片(广州)有限公司", ""),  # IGA produce carries a wrong Chinese company name
         (None, ""),
