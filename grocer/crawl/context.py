@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+from scrapy import Spider
 from scrapy.settings import BaseSettings
 
 from grocer.config import Config, load_config
 from grocer.constants import DEFAULT_TIMEZONE
+
+
+def allow_host(spider: Spider, url: str) -> None:
+    """Let the spider request ``url``'s host too (the simulator, or another configured host)
+    beside the real site it declares in ``allowed_domains``."""
+    host = urlparse(url).hostname
+    if host and host not in spider.allowed_domains:
+        spider.allowed_domains = [*spider.allowed_domains, host]
 
 
 def crawl_config(settings: BaseSettings) -> Config:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Self
-from urllib.parse import urlparse
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -20,7 +19,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from grocer.crawl import jobdir
-from grocer.crawl.context import StoreContext, crawl_config
+from grocer.crawl.context import StoreContext, allow_host, crawl_config
 from grocer.items import ListingPageItem
 from grocer.retailers.common import (
     Category,
@@ -65,9 +64,7 @@ class RetailerSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         config = crawl_config(crawler.settings)
         spider.base_url = config.retailer_url(cls.company)
-        host = urlparse(spider.base_url).hostname
-        if host and host not in spider.allowed_domains:
-            spider.allowed_domains = [*spider.allowed_domains, host]
+        allow_host(spider, spider.base_url)
         if crawler.settings.getbool("GROCER_JOBDIR", True) and not crawler.settings.get("JOBDIR"):
             job = jobdir.prepare(jobdir.job_path(config.data_dir, spider.name, spider.store_id))
             crawler.settings.set("JOBDIR", str(job.path), priority="spider")

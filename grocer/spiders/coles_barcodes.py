@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Self
-from urllib.parse import urlparse
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -14,7 +13,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from grocer.constants import COLES
-from grocer.crawl.context import crawl_config
+from grocer.crawl.context import allow_host, crawl_config
 from grocer.items import BarcodeItem
 from grocer.middlewares import coles_session
 from grocer.retailers import coles
@@ -57,9 +56,7 @@ class ColesBarcodesSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.base_url = crawl_config(crawler.settings).retailer_url(COLES)
-        host = urlparse(spider.base_url).hostname
-        if host and host not in spider.allowed_domains:
-            spider.allowed_domains = [*spider.allowed_domains, host]
+        allow_host(spider, spider.base_url)
         coles_session.configure(
             crawler.settings, base_url=spider.base_url, interactive=spider.interactive
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar, Self
-from urllib.parse import urlparse
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -20,7 +19,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 from grocer.config import Config
-from grocer.crawl.context import crawl_config
+from grocer.crawl.context import allow_host, crawl_config
 from grocer.items import StoreItem
 from grocer.retailers.common import MalformedPayload, RequestSpec
 
@@ -60,9 +59,7 @@ class StoreLocatorSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.base_url = cls.locator_url(crawl_config(crawler.settings))
-        host = urlparse(spider.base_url).hostname
-        if host and host not in spider.allowed_domains:
-            spider.allowed_domains = [*spider.allowed_domains, host]
+        allow_host(spider, spider.base_url)
         return spider
 
     @classmethod
