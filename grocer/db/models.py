@@ -168,6 +168,9 @@ class Price(Base):
     last_seen: Mapped[date] = mapped_column(Date)
 
 
+FULL_RUN, SAMPLE_RUN = "full", "sample"
+
+
 class CrawlRun(Base):
     """A crawl of one store, or one ingested file: what was observed on which day."""
 
@@ -176,6 +179,8 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     spider: Mapped[str] = mapped_column(String(50))  # spider name, or "ingest"
+    # "full": the whole catalogue (or an ingested file); "sample": a sampled health check
+    kind: Mapped[str] = mapped_column(String(10), default=FULL_RUN, server_default=FULL_RUN)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     observed_on: Mapped[date | None] = mapped_column(Date)

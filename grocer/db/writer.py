@@ -24,7 +24,16 @@ from grocer.db.bulk import insert_returning_ids, insert_rows
 from grocer.db.engine import is_busy_error
 from grocer.db.intervals import Span, SpanChanges, diff, place
 from grocer.db.merge import merge_products
-from grocer.db.models import Brand, Category, CrawlPage, CrawlRun, Listing, Price, Product
+from grocer.db.models import (
+    FULL_RUN,
+    Brand,
+    Category,
+    CrawlPage,
+    CrawlRun,
+    Listing,
+    Price,
+    Product,
+)
 from grocer.db.stores import COMPANY_IDS, StoreRow, ensure_store, mark_crawled
 from grocer.normalize.product import Observation
 
@@ -158,11 +167,12 @@ class PriceWriter:
         observed_on: date | None,
         source: str | None = None,
         reuse_source: bool = False,
+        kind: str = FULL_RUN,
     ) -> int:
         """Record the start of a crawl or ingest of one store; returns the run id.
 
         With ``reuse_source``, a run with the same spider, store, date and source is reused, so
-        re-ingesting a file adds no row.
+        re-ingesting a file adds no row.  ``kind`` is ``"sample"`` for a sampled health check.
         """
 
         def work(connection: Connection) -> int:
@@ -183,6 +193,7 @@ class PriceWriter:
                 insert(CrawlRun)
                 .values(
                     spider=spider,
+                    kind=kind,
                     company_id=COMPANY_IDS[store.company],
                     store_id=store_pk,
                     observed_on=observed_on,
@@ -245,11 +256,12 @@ class PriceWriter:
         rejected: int,
         stats: dict[str, Any],
     ) -> None:
-        """Record the end of a run; a complete run marks its store crawled."""
+        """Record the end of a run; a complete run of the whole catalogue marks its store
+        crawled."""
         finished = _now()
 
         def work(connection: Connection) -> None:
-            store_pk = connection.execute(
+            store_pk, kind = connection.execute(
                 update(CrawlRun)
                 .where(CrawlRun.id == run_id)
                 .values(
@@ -260,9 +272,9 @@ class PriceWriter:
                     rejected=rejected,
                     stats=stats,
                 )
-                .returning(CrawlRun.store_id)
-            ).scalar_one()
-            if complete and store_pk is not None:
+                .returning(CrawlRun.store_id, CrawlRun.kind)
+            ).one()
+            if complete and kind == FULL_RUN and store_pk is not None:
                 mark_crawled(connection, store_pk, finished)
 
         self._in_transaction(work)

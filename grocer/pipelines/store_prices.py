@@ -19,6 +19,7 @@ from scrapy.exceptions import CloseSpider
 from grocer.crawl.context import StoreContext, crawl_config
 from grocer.db.engine import display_url
 from grocer.db.migrate import upgrade
+from grocer.db.models import FULL_RUN, SAMPLE_RUN
 from grocer.db.stores import StoreRow, store_info
 from grocer.db.writer import PriceWriter
 from grocer.items import ListingPageItem
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NOT_CRAWLABLE = "not_crawlable"
-# Finish reasons after which the store's catalogue is fully known.
+# Finish reasons after which the store's catalogue (or its sample) is fully known.
 COMPLETE_REASONS = frozenset({"finished"})
+# The crawl stats a run keeps (requests made tell the crawl budget, see ``grocer plan``).
+RECORDED_STATS = ("grocer/", "retry/", "downloader/request_count", "downloader/response_count")
 
 
 class StorePricesPipeline:
@@ -83,7 +86,11 @@ class StorePricesPipeline:
             self.crawler.stats.set_value("grocer/resume/pages_done", len(done))
         else:
             self.run_id = self.writer.open_run(
-                spider=spider.name, store=store, observed_on=None, source=source
+                spider=spider.name,
+                store=store,
+                observed_on=None,
+                source=source,
+                kind=SAMPLE_RUN if spider.sample else FULL_RUN,
             )
         spider.context = StoreContext(
             timezone=info.timezone if info else StoreContext.timezone,
@@ -114,9 +121,7 @@ class StorePricesPipeline:
         stats = self.crawler.stats
         lost = int(stats.get_value("grocer/listing/pages_lost", 0))
         complete = reason in COMPLETE_REASONS and lost == 0
-        summary = {
-            k: v for k, v in stats.get_stats().items() if k.startswith(("grocer/", "retry/"))
-        }
+        summary = {k: v for k, v in stats.get_stats().items() if k.startswith(RECORDED_STATS)}
         summary["finish_reason"] = reason
         self.writer.close_run(
             self.run_id,

@@ -51,7 +51,10 @@ class CrawlProcesses:
         self.extra_args = extra_args
         self.running: dict[tuple[str, str], RunningCrawl] = {}
 
-    def launch(self, order: CrawlOrder, spider: str | None = None) -> None:
+    def launch(
+        self, order: CrawlOrder, spider: str | None = None, sample: int | None = None
+    ) -> None:
+        """Start ``scrapy crawl`` for an order (a sampled crawl with ``sample`` listings)."""
         spider = spider or order.company
         key = (spider, order.store_id)
         if key in self.running:
@@ -61,7 +64,7 @@ class CrawlProcesses:
         log = (self.log_dir / f"{spider}-{safe}.log").open("ab")
         command = [
             sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"store={order.store_id}",
-            *self.extra_args,
+            *(["-a", f"sample={sample}"] if sample else []), *self.extra_args,
         ]  # fmt: skip
         process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
         log.close()

@@ -89,8 +89,10 @@ class Daemon:
         """Reap finished crawls, then launch the most urgent due stores into free slots."""
         with self._lock:
             for done in self.crawls.reap():
-                if done.spider == "coles" and done.returncode == 0 and not self.stopping.is_set():
-                    self.crawls.launch(done.order, spider="coles_barcodes")
+                full = done.order.reason != "health_check"  # a sample needs no barcodes
+                if done.spider == "coles" and full and done.returncode == 0:
+                    if not self.stopping.is_set():
+                        self.crawls.launch(done.order, spider="coles_barcodes")
             if self.stopping.is_set():
                 return
             with self.engine.connect() as connection:
@@ -108,7 +110,7 @@ class Daemon:
             for order in take_within_limits(
                 due, self.crawls.per_company(), self.options.per_company, self.max_crawls
             ):
-                self.crawls.launch(order)
+                self.crawls.launch(order, sample=self.options.policy.sample_for(order))
 
     def maintenance(self) -> None:
         """Zone maintenance then bargains, as of the clock's today."""

@@ -2,8 +2,9 @@
 
 Order: anchors flagged for re-crawl, never-crawled stores, then anchors and stores alone whose
 prices are oldest (due once older than the crawl interval), then zone members due a health
-check (not verified within the health interval), sampled a few a day.  Non-crawlable stores
-are never planned.
+check (not checked within the health interval), a few a round.  A health check is a sampled
+crawl (``-a sample=N``, see :mod:`grocer.crawl.sample`): a few hundred listings to compare with
+the anchor, not the whole catalogue.  Non-crawlable stores are never planned.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class StoreState:
     needs_rescrape: bool = False
     is_member: bool = False  # a zone member whose anchor stands for it
     verified_on: date | None = None  # its last healthy comparison with the anchor
+    last_sampled: date | None = None  # the observation date of its last complete sample
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,19 @@ class CrawlOrder:
 
 @dataclass(frozen=True)
 class Policy:
+    """How often stores are crawled: anchors and stores alone in full every
+    ``crawl_interval``; zone members by a sampled crawl of ``sample_listings`` listings every
+    ``health_interval`` (two price weeks: a member's check costs a twentieth of a full crawl,
+    and checking each member every week would cost more than the anchors' full crawls)."""
+
     crawl_interval: timedelta = timedelta(days=1)
-    health_interval: timedelta = timedelta(days=7)
-    health_checks_per_round: int = 2  # members sampled per company per planning round
+    health_interval: timedelta = timedelta(days=14)
+    health_checks_per_round: int = 2  # members checked per company per planning round
+    sample_listings: int = 250  # enough for the zone comparison's 200 listings in common
+
+    def sample_for(self, order: CrawlOrder) -> int | None:
+        """The ``-a sample=`` of an order: health checks are sampled crawls."""
+        return self.sample_listings if order.reason == "health_check" else None
 
 
 def plan(stores: Iterable[StoreState], today: date, policy: Policy = Policy()) -> list[CrawlOrder]:
@@ -65,7 +77,11 @@ def plan(stores: Iterable[StoreState], today: date, policy: Policy = Policy()) -
         elif store.last_observed is None and not store.is_member:
             due.append((PRIORITY["never_crawled"], oldest, _with(order, "never_crawled")))
         elif store.is_member:
-            checked = max(store.verified_on or oldest, store.last_observed or oldest)
+            checked = max(
+                store.verified_on or oldest,
+                store.last_observed or oldest,
+                store.last_sampled or oldest,
+            )
             if today - checked >= policy.health_interval:
                 members[store.company].append((checked, _with(order, "health_check")))
         elif store.last_observed and today - store.last_observed >= policy.crawl_interval:

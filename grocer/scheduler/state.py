@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select
 
-from grocer.db.models import AnalysisRun, CrawlRun, GroupMembership, Store
+from grocer.db.models import FULL_RUN, SAMPLE_RUN, AnalysisRun, CrawlRun, GroupMembership, Store
 from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import StoreState
 
@@ -23,7 +23,17 @@ def store_states(
     last crawl, re-crawl flag and current zone membership."""
     last_complete = (
         select(CrawlRun.store_id, func.max(CrawlRun.observed_on).label("observed"))
-        .where(CrawlRun.complete.is_(True), CrawlRun.spider != "coles_barcodes")
+        .where(
+            CrawlRun.complete.is_(True),
+            CrawlRun.kind == FULL_RUN,
+            CrawlRun.spider != "coles_barcodes",
+        )
+        .group_by(CrawlRun.store_id)
+        .subquery()
+    )
+    last_sample = (
+        select(CrawlRun.store_id, func.max(CrawlRun.observed_on).label("sampled"))
+        .where(CrawlRun.complete.is_(True), CrawlRun.kind == SAMPLE_RUN)
         .group_by(CrawlRun.store_id)
         .subquery()
     )
@@ -41,15 +51,17 @@ def store_states(
         Store.needs_rescrape,
         GroupMembership.id,
         GroupMembership.verified_at,
+        last_sample.c.sampled,
     )
     query = query.outerjoin(last_complete, last_complete.c.store_id == Store.id)
+    query = query.outerjoin(last_sample, last_sample.c.store_id == Store.id)
     query = query.outerjoin(GroupMembership, membership)
     if companies:
         query = query.where(Store.company_id.in_([COMPANY_IDS[c] for c in companies]))
     wanted = set(store_ids or ())
     states = []
     rows = connection.execute(query)
-    for pk, company_id, sid, crawlable, observed, flagged, member, verified in rows:
+    for pk, company_id, sid, crawlable, observed, flagged, member, verified, sampled in rows:
         company = COMPANY_SLUGS[company_id]
         if wanted and (company, sid) not in wanted:
             continue
@@ -63,6 +75,7 @@ def store_states(
                 needs_rescrape=flagged,
                 is_member=member is not None,
                 verified_on=verified.date() if verified else None,
+                last_sampled=sampled,
             )
         )
     return states

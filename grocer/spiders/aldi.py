@@ -22,6 +22,7 @@ class AldiSpider(RetailerSpider):
 
     name = "aldi"
     company = ALDI
+    page_size = aldi.PAGE_SIZE
     allowed_domains = ["api.aldi.com.au"]
     first_page = 0
     page_step = aldi.PAGE_SIZE

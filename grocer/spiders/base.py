@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from grocer.crawl import jobdir
 from grocer.crawl.context import StoreContext, allow_host, crawl_config
+from grocer.crawl.sample import SamplePlan, sample_order
 from grocer.items import ListingPageItem
 from grocer.retailers.common import (
     Category,
@@ -41,21 +42,29 @@ def page_key(category: Category, page: int | str) -> str:
 class RetailerSpider(scrapy.Spider):
     """Crawls one store's whole catalogue: ``scrapy crawl <retailer> -a store=<id>``.
 
-    Subclasses set ``company``, ``first_page`` and ``page_step`` (1 for page numbers, the page
-    size for offsets) and implement ``categories_request``, ``parse_categories_payload``,
-    ``listing_request`` and ``parse_listing_page``.
+    ``-a sample=<listings>`` crawls only a sample of about that many listings instead (see
+    :mod:`grocer.crawl.sample`): a zone member's health check.
+
+    Subclasses set ``company``, ``page_size``, ``first_page`` and ``page_step`` (1 for page
+    numbers, the page size for offsets) and implement ``categories_request``,
+    ``parse_categories_payload``, ``listing_request`` and ``parse_listing_page``.
     """
 
     company: ClassVar[str]
+    page_size: ClassVar[int]
     first_page: ClassVar[int] = 1
     page_step: ClassVar[int] = 1
     base_url: str
 
-    def __init__(self, store: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, store: str | None = None, *args: Any, sample: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not store:
             raise ValueError(f"name a store: scrapy crawl {self.name} -a store=<store id>")
         self.store_id = canonical_store_id(self.company, store)
+        self.sample = _positive(sample, "sample") if sample not in (None, "") else None
+        self.sample_plan: SamplePlan | None = None
         self.context = StoreContext()  # the database pipeline fills it when the crawl opens
         self._resume_from: dict[str, int | None] | None = None
 
@@ -65,7 +74,9 @@ class RetailerSpider(scrapy.Spider):
         config = crawl_config(crawler.settings)
         spider.base_url = config.retailer_url(cls.company)
         allow_host(spider, spider.base_url)
-        if crawler.settings.getbool("GROCER_JOBDIR", True) and not crawler.settings.get("JOBDIR"):
+        # A sample is a few requests: restarted whole, it needs no job directory.
+        wants_jobdir = crawler.settings.getbool("GROCER_JOBDIR", True) and not spider.sample
+        if wants_jobdir and not crawler.settings.get("JOBDIR"):
             job = jobdir.prepare(jobdir.job_path(config.data_dir, spider.name, spider.store_id))
             crawler.settings.set("JOBDIR", str(job.path), priority="spider")
             spider.job = job
@@ -106,11 +117,21 @@ class RetailerSpider(scrapy.Spider):
         except MalformedPayload as error:
             yield from self._retry_or_give_up(response, error)
             return
-        yield from self.category_requests(categories)
+        yield from self.category_requests(categories, response)
 
-    def category_requests(self, categories: list[Category]) -> Iterable[scrapy.Request]:
-        """The first listing request of each category not finished by an earlier attempt."""
+    def category_requests(
+        self, categories: list[Category], response: Response | None = None
+    ) -> Iterable[scrapy.Request]:
+        """The first listing request of each category not finished by an earlier attempt
+        (of a sample: the first wave of its categories' first pages)."""
         self.crawler.stats.set_value("grocer/categories", len(categories))
+        if self.sample:
+            moment = self.response_moment(response) if response else datetime.now(UTC)
+            day = self.context.local_date(moment)
+            order = sample_order(self.company, day, categories)
+            self.sample_plan = SamplePlan(self.sample, self.page_size, order)
+            yield from self._sample_wave()
+            return
         for category in categories:
             page = self.resume_page(category)
             if page is None:
@@ -142,15 +163,25 @@ class RetailerSpider(scrapy.Spider):
             item.observed_on = observed_on
         for reason, count in listing.skipped.items():
             self.crawler.stats.inc_value(f"grocer/listing/skipped/{reason}", count)
+        ended = listing.next_page is None
         yield ListingPageItem(
             company=self.company,
             store_id=self.store_id,
             page=page_key(category, page),
             products=listing.items,
-            ended=listing.next_page is None,
+            ended=ended,
         )
-        if listing.next_page is not None:
+        if self.sample_plan is not None:
+            self.sample_plan.arrived([item.sku for item in listing.items])
+            yield from self._sample_wave()
+        elif not ended:
             yield self.listing_request(category, listing.next_page, listing.skus)
+
+    def _sample_wave(self) -> Iterable[scrapy.Request]:
+        assert self.sample_plan is not None
+        for category in self.sample_plan.next_wave():
+            self.crawler.stats.inc_value("grocer/sample/pages")
+            yield self.listing_request(category, self.first_page)
 
     # ------------------------------------------------------------------ helpers
 
@@ -169,10 +200,17 @@ class RetailerSpider(scrapy.Spider):
             **kwargs,
         )
 
-    def request_failed(self, failure: Failure) -> None:
+    def request_failed(self, failure: Failure) -> Iterable[scrapy.Request]:
         """A request that failed for good (after retries): its page is lost, the run partial."""
         self.logger.error("giving up on %s: %s", failure.request.url, failure.value)
         self.crawler.stats.inc_value("grocer/listing/pages_lost")
+        yield from self._sample_page_lost(failure.request)
+
+    def _sample_page_lost(self, request: scrapy.Request) -> Iterable[scrapy.Request]:
+        """A sample moves on past a lost first page (the categories request is not one)."""
+        if self.sample_plan is not None and "category" in request.cb_kwargs:
+            self.sample_plan.arrived([])
+            yield from self._sample_wave()
 
     def resume_page(self, category: Category) -> int | None:
         """The first page to request: after the last page a previous attempt committed, or
@@ -215,3 +253,14 @@ class RetailerSpider(scrapy.Spider):
             return
         self.logger.error("giving up on %s: %s", response.url, error)
         self.crawler.stats.inc_value("grocer/listing/pages_lost")
+        yield from self._sample_page_lost(response.request)
+
+
+def _positive(value: Any, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise ValueError(f"-a {name}= takes a positive whole number, not {value!r}")
+    return number

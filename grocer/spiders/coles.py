@@ -40,6 +40,7 @@ class ColesSpider(RetailerSpider):
 
     name = "coles"
     company = COLES
+    page_size = coles.PAGE_SIZE
     allowed_domains = ["www.coles.com.au"]
     custom_settings: dict[str, Any] = {
         **coles_session.COLES_SESSION_SETTINGS,

@@ -23,6 +23,7 @@ class IgaSpider(RetailerSpider):
 
     name = "iga"
     company = IGA
+    page_size = iga.PAGE_SIZE
     allowed_domains = ["www.igashop.com.au"]
     first_page = 0
     page_step = iga.PAGE_SIZE

@@ -21,6 +21,7 @@ class WoolworthsSpider(RetailerSpider):
 
     name = "woolworths"
     company = WOOLWORTHS
+    page_size = woolworths.PAGE_SIZE
     allowed_domains = ["www.woolworths.com.au"]
     custom_settings: dict[str, Any] = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4}
 

@@ -48,3 +48,17 @@ def test_limits_per_company_and_in_total() -> None:
     ]
     chosen = take_within_limits(orders, {"aldi": 1}, per_company=2, total=3)
     assert [(o.company, o.store_id) for o in chosen] == [("aldi", "G0"), ("iga", "1")]
+
+
+def test_health_checks_are_sampled_crawls_and_a_recent_sample_is_not_repeated() -> None:
+    policy = Policy()
+    old = date(2025, 9, 1)
+    stores = [
+        store(1, is_member=True, verified_on=old, last_observed=old),
+        # sampled two days ago without a conclusive comparison: not checked again yet
+        store(2, is_member=True, verified_on=old, last_observed=old, last_sampled=date(2025, 9, 22)),
+        store(3, last_observed=date(2025, 9, 20)),
+    ]
+    orders = plan(stores, TODAY, policy)
+    assert [(o.store_pk, o.reason) for o in orders] == [(3, "stale"), (1, "health_check")]
+    assert [policy.sample_for(o) for o in orders] == [None, policy.sample_listings]
