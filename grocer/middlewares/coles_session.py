@@ -21,6 +21,11 @@ through Scrapy's plain HTTP handler.  Browser headers are the browser's own
 (``PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None``): overriding a navigation's headers with
 Scrapy's would drop the cookie the challenge script sets.
 
+Several Coles crawls in one process (``grocer crawl coles --all``) share one session: the
+challenge proves a browser, not a store, and the store is the ``fulfillmentStoreId`` cookie of
+each request.  A crawl adopts the process's newest session before opening a browser of its own,
+and a session any crawl finds ended is dropped for all of them.
+
 ``-a interactive=1`` (``GROCER_COLES_INTERACTIVE``) launches a visible browser and waits up to
 ``GROCER_COLES_INTERACTIVE_TIMEOUT`` seconds for a person to pass a CAPTCHA; it is the same
 code path with a longer wait and a log line asking for help.
@@ -29,6 +34,7 @@ code path with a longer wait and a log line asking for help.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
@@ -82,6 +88,11 @@ REFRESH_META = "coles_refresh_session"  # ask for a fresh session before sending
 MISMATCH_RETRIED_META = "coles_mismatch_retried"  # a store-mismatch retry was made already
 STORE_COOKIE = "fulfillmentStoreId"
 BLOCKED = "blocked"
+
+
+# The newest session per site in this process, and the process-wide session numbering.
+_shared_sessions: dict[str, ColesSession] = {}
+_generations = itertools.count(1)
 
 
 class SessionUnavailable(Exception):
@@ -211,6 +222,9 @@ class ColesSessionMiddleware:
 
     def _invalidate(self, generation: Any, why: str) -> None:
         """Drop the session ``generation`` if it is still the current one (once per session)."""
+        shared = _shared_sessions.get(self._base_url())
+        if shared is not None and shared.generation == generation:  # ended for every crawl
+            del _shared_sessions[self._base_url()]
         if self._session is not None and self._session.generation == generation:
             logger.info("Coles session %s ended (%s); refreshing", generation, why)
             self._session = None
@@ -225,8 +239,13 @@ class ColesSessionMiddleware:
                     raise SessionUnavailable(
                         f"no usable session after {self.max_refreshes} refreshes"
                     )
+                shared = _shared_sessions.get(self._base_url())
+                if shared is not None and shared.generation > self._generation:
+                    self._session, self._generation = shared, shared.generation
+                    break
                 try:
                     self._session = await self._obtain()
+                    _shared_sessions[self._base_url()] = self._session
                 except Exception as error:  # a browser failure is one failed refresh
                     self._failed_refreshes += 1
                     logger.warning("could not obtain a Coles session: %s", error)
@@ -236,10 +255,9 @@ class ColesSessionMiddleware:
 
     async def _obtain(self) -> ColesSession:
         """Load the home page in a new browser context; its cookies once the app is there."""
-        self._generation += 1
-        generation = self._generation
+        generation = self._generation = next(_generations)
         spider = self.crawler.spider
-        base_url = str(spider.base_url).rstrip("/")
+        base_url = self._base_url()
         if self.interactive:
             logger.warning(
                 "ACTION REQUIRED: pass the check in the browser window (waiting up to %.0f s)",
@@ -272,6 +290,9 @@ class ColesSessionMiddleware:
             generation, len(browser_cookies), ", ".join(sorted(browser_cookies)),
         )  # fmt: skip
         return ColesSession(generation, browser_cookies, str(user_agent))
+
+    def _base_url(self) -> str:
+        return str(self.crawler.spider.base_url).rstrip("/")
 
     def _give_up(self, why: str) -> None:
         if self._gave_up:

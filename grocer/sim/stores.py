@@ -19,7 +19,7 @@ from grocer.sim.rng import mix, text_seed
 
 DATA_DIR = Path(__file__).parent / "data"
 NATIONAL = "national"
-OWN_ZONE_PERCENT = 3  # Coles/Woolworths stores on their own price list
+OWN_ZONE_PER_MILLE = 2  # Coles/Woolworths stores on their own price list (0.2%)
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _zone(company: str, raw: dict[str, Any], crawlable: bool) -> str:
         return raw["state"] or "NSW"
     if company == "iga":
         return f"store:{raw['id']}"
-    if crawlable and mix(text_seed(f"{company}:{raw['id']}"), 41) % 100 < OWN_ZONE_PERCENT:
+    if crawlable and mix(text_seed(f"{company}:{raw['id']}"), 41) % 1000 < OWN_ZONE_PER_MILLE:
         return f"store:{raw['id']}"
     return NATIONAL
 

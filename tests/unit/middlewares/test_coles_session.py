@@ -39,11 +39,17 @@ class FakeBrowser:
 
     async def __call__(self) -> ColesSession:
         self.loads += 1
-        self.middleware._generation += 1
+        generation = self.middleware._generation = next(coles_session._generations)
         if self.fail:
             self.fail -= 1
             raise TimeoutError("challenge not passed")
-        return ColesSession(self.middleware._generation, {"reese84": f"s{self.loads}"}, "UA/1")
+        return ColesSession(generation, {"reese84": f"s{self.loads}"}, "UA/1")
+
+
+@pytest.fixture(autouse=True)
+def no_shared_session() -> None:
+    """Each test starts in a process without a Coles session."""
+    coles_session._shared_sessions.clear()
 
 
 def make(**settings: Any) -> tuple[ColesSessionMiddleware, SimpleNamespace, FakeBrowser]:
@@ -102,10 +108,27 @@ def test_plain_request_carries_the_browser_session_and_the_store() -> None:
         "fulfillmentStoreId": "401",
     }
     assert request.headers["User-Agent"] == b"UA/1"
-    assert request.meta[coles_session.GENERATION_META] == 1
-    assert request.meta["cookiejar"] == "coles-session-1"
+    generation = request.meta[coles_session.GENERATION_META]
+    assert request.meta["cookiejar"] == f"coles-session-{generation}"
     send(middleware, Request(URL))
     assert browser.loads == 1  # one session serves every request until it is blocked
+
+
+def test_crawls_in_one_process_share_a_session_and_drop_it_together() -> None:
+    first, _, first_browser = make()
+    second, _, second_browser = make()
+    first_request = send(first, Request(URL))
+    second_request = send(second, Request(URL))
+    assert second_browser.loads == 0  # the second crawl adopted the first's session
+    assert second_request.cookies["reese84"] == "s1"
+    assert second_request.cookies["fulfillmentStoreId"] == "401"
+    retry = second.process_response(second_request, html(BLOCK))  # ended for everyone
+    send(second, retry)
+    assert second_browser.loads == 1 and retry.cookies["reese84"] == "s1"  # its own browser
+    again = first.process_response(first_request, html(BLOCK))
+    send(first, again)
+    assert first_browser.loads == 1  # adopted the newer session instead of loading one
+    assert again.meta[coles_session.GENERATION_META] == retry.meta[coles_session.GENERATION_META]
 
 
 def test_block_refreshes_once_per_session_and_retries() -> None:
@@ -168,7 +191,8 @@ def test_store_mismatch_retry_asks_for_a_fresh_session() -> None:
     first = send(middleware, Request(URL))
     retry = Request(URL, meta={coles_session.REFRESH_META: True, **first.meta})
     send(middleware, retry)
-    assert browser.loads == 2 and retry.meta[coles_session.GENERATION_META] == 2
+    generations = first.meta[coles_session.GENERATION_META], retry.meta[coles_session.GENERATION_META]
+    assert browser.loads == 2 and generations[1] > generations[0]
     assert coles_session.REFRESH_META not in retry.meta
 
 
