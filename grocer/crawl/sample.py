@@ -10,6 +10,7 @@ also be compared with each other (learning zones for a whole store master cheapl
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import zlib
@@ -20,13 +21,23 @@ from grocer.retailers.common import Category
 
 
 def sample_order(company: str, day: date, categories: list[Category]) -> list[Category]:
-    """The categories in the order a sample visits them on ``day``: shuffled by a seed of the
-    company and the ISO week, so the same for every store of the company that week."""
+    """The categories in the order a sample visits them on ``day``: one from each department
+    (the root of the path) in turn, departments and categories shuffled by a seed of the
+    company and the ISO week, so the same for every store of the company that week.
+
+    Taking the departments in turn matters: price zones often differ in one department only
+    (Aldi's states on fresh produce), which a sample must not miss.
+    """
     year, week, _ = day.isocalendar()
-    seed = zlib.crc32(f"{company}:{year}-W{week:02d}".encode())
-    ordered = sorted(categories, key=lambda category: category.key)
-    random.Random(seed).shuffle(ordered)
-    return ordered
+    shuffle = random.Random(zlib.crc32(f"{company}:{year}-W{week:02d}".encode())).shuffle
+    departments: dict[str, list[Category]] = {}
+    for category in sorted(categories, key=lambda category: category.key):
+        departments.setdefault(category.path[0] if category.path else "", []).append(category)
+    groups = [departments[name] for name in sorted(departments)]
+    shuffle(groups)
+    for group in groups:
+        shuffle(group)
+    return [c for turn in itertools.zip_longest(*groups) for c in turn if c is not None]
 
 
 @dataclass

@@ -116,7 +116,10 @@ class StorePricesPipeline:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.restore_gc is not None:
             self.restore_gc()
-        if self.writer is None or self.run_id is None:
+        if self.writer is None:
+            return
+        if self.run_id is None:  # refused before a run was opened
+            self.writer.engine.dispose()
             return
         stats = self.crawler.stats
         lost = int(stats.get_value("grocer/listing/pages_lost", 0))
@@ -135,6 +138,7 @@ class StorePricesPipeline:
             "run %s %s (%s): %s", self.run_id, "complete" if complete else "partial", reason,
             self.writer.stats.as_dict(),
         )  # fmt: skip
+        self.writer.engine.dispose()  # many crawls may share one process (grocer crawl)
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Sampled crawls: zone members checked with a few hundred listings instead of a full crawl.
 
-Aldi's NSW stores on one simulated day: one crawled in full, two sampled in one process
-(``grocer crawl aldi ... --sample 250``).  The samples are runs of their own kind that leave the
-stores "never fully crawled", they are enough for the zone comparison to put all three in one
-zone, a later sample finds the member the simulator moved onto its own prices, and ``grocer plan
+Three Aldi NSW stores crawled in full make one zone (zones are learned from full crawls, as the
+daemon learns them).  A week later the anchor is crawled in full and the members are sampled in
+one process (``grocer crawl aldi ... --sample 250``): the samples are runs of their own kind
+that do not count as full crawls, they are enough for the health check to keep the member that
+stayed and to eject the one the simulator moved onto its own prices, and ``grocer plan
 --report`` prices the zone at one full crawl plus two samples.
 """
 
@@ -41,53 +42,54 @@ def sample(crawler: Crawler, *stores: str) -> str:
     return done.stdout
 
 
-def test_sampled_crawls_learn_the_zone_and_find_a_member_that_left(
+def test_sampled_health_checks_keep_the_zone_and_find_the_member_that_left(
     crawler: Crawler, sim: SimulatorServer
 ) -> None:
     sim.set_date(FIRST)
-    crawler.run("aldi", store=ANCHOR)
-    assert "finished" in sample(crawler, *MEMBERS)
+    for store in (ANCHOR, *MEMBERS):
+        crawler.run("aldi", store=store)
     engine = crawler.engine()
+    maintain_zones(engine, as_of=FIRST, companies=["aldi"])
+    assert aldi_zones(crawler) == {frozenset({ANCHOR, *MEMBERS})}
+    anchor = anchor_of(crawler, ANCHOR)
+    moved, stays = [s for s in (ANCHOR, *MEMBERS) if s != anchor]
+
+    sim.move_to_own_prices("aldi", moved, LATER)
+    sim.set_date(LATER)
+    crawler.run("aldi", store=anchor)
+    assert "finished" in sample(crawler, moved, stays)
     with engine.connect() as connection:
         runs = connection.execute(
             select(Store.retailer_store_id, CrawlRun.kind, CrawlRun.complete, CrawlRun.items,
-                   CrawlRun.stats, Store.last_crawled_at)
+                   CrawlRun.stats, CrawlRun.observed_on)
             .join(Store, Store.id == CrawlRun.store_id)
+            .where(CrawlRun.observed_on == LATER)
         ).all()  # fmt: skip
         states = {s.store_id: s for s in store_states(connection, companies=["aldi"])}
     by_store = {run.retailer_store_id: run for run in runs}
-    full, sampled = by_store[ANCHOR], [by_store[s] for s in MEMBERS]
-    assert full.kind == "full" and full.complete and full.last_crawled_at is not None
-    assert full.items > 2000
+    full, sampled = by_store[anchor], [by_store[s] for s in (moved, stays)]
+    assert full.kind == "full" and full.complete and full.items > 2000
     for run in sampled:
         assert run.kind == "sample" and run.complete
         assert 250 <= run.items < 400  # about the listings asked for, not the catalogue
         assert run.stats["downloader/request_count"] < full.stats["downloader/request_count"] / 5
-        assert run.last_crawled_at is None
-    assert states[ANCHOR].last_observed == FIRST
-    assert all(states[s].last_observed is None and states[s].last_sampled == FIRST for s in MEMBERS)
+    assert states[anchor].last_observed == LATER
+    for store in (moved, stays):  # a sample is not a full crawl, but it is remembered
+        assert states[store].last_observed == FIRST and states[store].last_sampled == LATER
 
-    maintain_zones(engine, as_of=FIRST, companies=["aldi"])
-    assert aldi_zones(crawler) == {frozenset({ANCHOR, *MEMBERS})}
-    assert anchor_of(crawler, MEMBERS[0]) == ANCHOR  # the fully crawled store stands for them
+    later = maintain_zones(engine, as_of=LATER, companies=["aldi"])
+    assert later.companies["aldi"].ejections == 1
+    assert aldi_zones(crawler) == {frozenset({moved}), frozenset({anchor, stays})}
 
     with engine.connect() as connection:
         (budget,) = crawl_budget(connection, companies=["aldi"])
-    assert (budget.stores, budget.zones, budget.members) == (3, 1, 2)
+    assert (budget.stores, budget.zones, budget.members) == (3, 2, 1)
+    assert budget.full_requests is not None and budget.sample_requests is not None
     assert budget.every_store_per_day == 3 * budget.full_requests
-    assert budget.zoned_per_day == budget.full_requests + 2 * budget.sample_requests / 14
+    assert budget.zoned_per_day == 2 * budget.full_requests + budget.sample_requests / 14
     report = subprocess.run(
         [sys.executable, "-m", "grocer.cli", "plan", "--report", "--company", "aldi"],
         cwd=ROOT, env=crawler.env(), capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert f"{budget.ratio:.1f}x" in report
-
-    moved, stays = MEMBERS
-    sim.move_to_own_prices("aldi", moved, LATER)
-    sim.set_date(LATER)
-    crawler.run("aldi", store=ANCHOR)
-    sample(crawler, *MEMBERS)
-    later = maintain_zones(engine, as_of=LATER, companies=["aldi"])
-    assert later.companies["aldi"].ejections == 1
-    assert aldi_zones(crawler) == {frozenset({moved}), frozenset({ANCHOR, stays})}
     engine.dispose()

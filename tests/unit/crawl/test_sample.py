@@ -44,3 +44,11 @@ def test_a_sample_ends_when_the_categories_run_out() -> None:
     for _ in range(3):
         plan.arrived(["a"])
     assert plan.next_wave() == []
+
+
+def test_a_sample_takes_each_department_in_turn() -> None:
+    fresh = [Category(f"f{n}", f"f{n}", ("Fresh", f"F{n}")) for n in range(3)]
+    pantry = [Category(f"p{n}", f"p{n}", ("Pantry", f"P{n}")) for n in range(12)]
+    order = sample_order("aldi", date(2025, 9, 17), pantry + fresh)
+    assert {order[0].path[0], order[1].path[0]} == {"Fresh", "Pantry"}  # both in the first two
+    assert [c.path[0] for c in order[6:]] == ["Pantry"] * 9  # the rest once Fresh runs out
