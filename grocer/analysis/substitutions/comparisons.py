@@ -2,8 +2,10 @@
 
 Each tier of DESIGN §6 is an ordered list of levels applied to the pairs of a block:
 
-* level 1: :class:`ExactMatchLevel` on the base name, then :class:`SizesDifferLevel` (score 1.0);
-* level 2: :class:`TokenSetRatioLevel` 91-99, then :class:`SameSizesLevel` (score 0.95);
+* level 1: :class:`ExactMatchLevel` on the name form (``frame.name_form``), then
+  :class:`SizesDifferLevel` (score 1.0);
+* level 2: :class:`TokenSetRatioLevel` 91-99 on the name forms, then :class:`SameSizesLevel`
+  (:func:`sizes_agree`) and :class:`OneWordNeedsSizesLevel` (score 0.95);
 * levels 3 and 4: :class:`CosineLevel` above 0.75 (score = cosine), computed in chunks.
 
 Pairs failing a tier fall to the else level: no substitution at this tier.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -20,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from grocer.analysis.substitutions.blocking import Block
 from grocer.analysis.substitutions.frame import ProductFrame, empty_records, make_records
+from grocer.normalize.sizes import Size, parse_size
 
 UNKNOWN_SIZES = frozenset({"", "ea"})
 # Elements of one similarity chunk (rows x columns): 4M float32 = 16 MB.
@@ -32,6 +36,14 @@ class Codes:
     def __init__(self, frame: ProductFrame) -> None:
         self.frame = frame
         self._cache: dict[str, np.ndarray] = {}
+
+    def one_word(self) -> np.ndarray:
+        """True where a product's compared name (its form) is a single word."""
+        if "_one_word" not in self._cache:
+            self._cache["_one_word"] = np.array(
+                [" " not in f for f in self.frame.forms], dtype=bool
+            )
+        return self._cache["_one_word"]
 
     def unknown_sizes(self) -> np.ndarray:
         """True where a product's sizes say no quantity ("" or only "ea")."""
@@ -77,20 +89,75 @@ class SizesDifferLevel:
         return values[i] != values[j]
 
 
+@lru_cache(maxsize=65536)
+def sizes_agree(a: str, b: str) -> bool:
+    """Whether two canonical size texts can describe the same pack.
+
+    Equal sizes agree, and so does an unknown size (sold "each" with no quantity, or no size
+    at all) with any size.  "ea" adds no quantity, so it is ignored beside a quantity.  A pack
+    count, or a pack count and the per-item measure it multiplies to, that only one side
+    states adds detail without contradicting the other: ``360g`` agrees with ``360g 5pk``
+    and with ``72g 360g 5pk``, never with ``720g``.
+
+    >>> sizes_agree("360g", "360g 5pk"), sizes_agree("250g", "125g 250g 2pk")
+    (True, True)
+    >>> sizes_agree("360g", "720g 5pk"), sizes_agree("6pk", "12pk"), sizes_agree("ea", "1000ml")
+    (False, False, True)
+    """
+    if a == b:
+        return True
+    left, right = _quantities(a), _quantities(b)
+    if not left or not right or left == right:
+        return True
+    small, large = (left, right) if len(left) <= len(right) else (right, left)
+    if not small < large or not any(s.unit != "pk" for s in small):
+        return False
+    counts = [s.value for s in large if s.unit == "pk" and s.value is not None]
+    return all(
+        extra.unit == "pk"
+        or (
+            extra.value is not None
+            and any(Size(extra.value * n, extra.unit) in small for n in counts)
+        )
+        for extra in large - small
+    )
+
+
+def _quantities(sizes: str) -> frozenset[Size]:
+    parsed = (parse_size(s) for s in sizes.split())
+    return frozenset(s for s in parsed if s is not None and s.unit != "ea")
+
+
 @dataclass(frozen=True)
 class SameSizesLevel:
-    """The canonical sizes are equal; a product sold "each" with no quantity ("ea", or no
-    size at all) has an unknown size, which agrees with any size."""
+    """The canonical sizes agree (:func:`sizes_agree`): equal, or one side unknown, or one
+    side only adding a pack count (and the per-item measure it multiplies to)."""
 
     def mask(self, codes: Codes, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         values = codes["sizes"]
         unknown = codes.unknown_sizes()
-        return (values[i] == values[j]) | unknown[i] | unknown[j]
+        out = (values[i] == values[j]) | unknown[i] | unknown[j]
+        sizes = codes.frame.sizes
+        for k in np.nonzero(~out)[0].tolist():
+            out[k] = sizes_agree(sizes[i[k]], sizes[j[k]])
+        return out
+
+
+@dataclass(frozen=True)
+class OneWordNeedsSizesLevel:
+    """A one-word name is little evidence: inside a longer name ("lemons" in "lemon juice",
+    ``token_set_ratio`` 100) it says nothing about the rest.  A pair with a one-word name
+    is kept only when both sizes are known (so they can agree on a quantity)."""
+
+    def mask(self, codes: Codes, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        one_word = codes.one_word()
+        unknown = codes.unknown_sizes()
+        return ~(one_word[i] | one_word[j]) | ~(unknown[i] | unknown[j])
 
 
 @dataclass(frozen=True)
 class TokenSetRatioLevel:
-    """rapidfuzz ``token_set_ratio`` of the base names within ``[low, high]``.
+    """rapidfuzz ``token_set_ratio`` of the name forms within ``[low, high]``.
 
     Scores come from ``process.cdist`` over the block (rows in chunks for a large block).
     ``token_set_ratio`` is 100 whenever one name's words are a subset of the other's
@@ -107,7 +174,8 @@ class TokenSetRatioLevel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The pairs ``(i, j)`` (frame indices) in range, highest ratio first."""
         members = block.left
-        texts = [frame.bases[k] for k in members]
+        texts = [frame.forms[k] for k in members]
+        bases = frame.bases
         m = len(texts)
         rows = max(1, chunk_elements // max(m, 1))
         found_i, found_j, found_s = [], [], []
@@ -127,8 +195,12 @@ class TokenSetRatioLevel:
             upper = c > r
             r, c = r[upper], c[upper]
             if self.subset_as_high:
-                # Equal names score 100 and are the only 100s that stay out.
-                differ = [texts[x] != texts[y] for x, y in zip(r.tolist(), c.tolist(), strict=True)]
+                # Equal names score 100 and are the only 100s that stay out; names equal
+                # only in form ("nut bars" / "nut bar") are near names, not equal ones.
+                differ = [
+                    bases[members[x]] != bases[members[y]]
+                    for x, y in zip(r.tolist(), c.tolist(), strict=True)
+                ]
                 keep = np.array(differ, dtype=bool)
                 r, c = r[keep], c[keep]
             found_i.append(members[r])
@@ -139,9 +211,9 @@ class TokenSetRatioLevel:
         i, j = np.concatenate(found_i), np.concatenate(found_j)
         # Best first: token_set_ratio, then the plain ratio (which separates the many 100s
         # of names that contain one another).
-        bases = frame.bases
+        forms = frame.forms
         plain = [
-            fuzz.ratio(bases[x], bases[y]) for x, y in zip(i.tolist(), j.tolist(), strict=True)
+            fuzz.ratio(forms[x], forms[y]) for x, y in zip(i.tolist(), j.tolist(), strict=True)
         ]
         order = np.lexsort((-np.array(plain, dtype=np.float64), -np.concatenate(found_s)))
         return i[order], j[order]
@@ -208,8 +280,8 @@ def _top(sims: np.ndarray, n: int, *, axis: int) -> tuple[np.ndarray, np.ndarray
 
 # ------------------------------------------------------------------------- the four tiers
 
-LEVEL_1 = (ExactMatchLevel("bases"), SizesDifferLevel())
-LEVEL_2 = (TokenSetRatioLevel(91, 99), SameSizesLevel())
+LEVEL_1 = (ExactMatchLevel("forms"), SizesDifferLevel())
+LEVEL_2 = (TokenSetRatioLevel(91, 99), SameSizesLevel(), OneWordNeedsSizesLevel())
 LEVEL_1_SCORE = 1.0
 LEVEL_2_SCORE = 0.95
 
@@ -225,11 +297,13 @@ def compare_level_1(frame: ProductFrame, codes: Codes, block: Block) -> np.ndarr
 
 def compare_level_2(frame: ProductFrame, codes: Codes, block: Block) -> np.ndarray:
     """Level-2 records of a ``(brand, first word)`` block: similar names, same sizes."""
-    ratio, same_sizes = LEVEL_2
+    ratio, *conditions = LEVEL_2
     i, j = ratio.pairs(frame, block)
     if not len(i):
         return empty_records()
-    keep = same_sizes.mask(codes, i, j)
+    keep = np.ones(len(i), dtype=bool)
+    for condition in conditions:
+        keep &= condition.mask(codes, i, j)
     return make_records(frame.ids[i[keep]], frame.ids[j[keep]], 2, LEVEL_2_SCORE)
 
 

@@ -46,17 +46,68 @@ def empty_records() -> np.ndarray:
     return np.empty(0, dtype=RECORD_DTYPE)
 
 
+# "&" is punctuation and drops out of cleaned text, so its spelled-out twin must too:
+# "Mac & Cheese" and "Mac And Cheese" are one name.
+CONNECTIVES = frozenset({"and"})
+
+
+def s_stem(word: str) -> str:
+    """Harman's "S" stemmer: the plural of an English word folded to its singular.
+
+    >>> [s_stem(w) for w in ("bars", "berries", "tomatoes", "glass", "hummus", "oats", "bus")]
+    ['bar', 'berry', 'tomatoe', 'glass', 'hummus', 'oat', 'bus']
+    """
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
+def name_form(base: str) -> str:
+    """The form of a base name that levels 1 and 2 compare: connectives dropped, plurals
+    folded (:func:`s_stem`), so "nut bars and snacks" and "nut bar snack" are one name.
+
+    >>> name_form("mac and cheese cups"), name_form("and")
+    ('mac cheese cup', 'and')
+    """
+    kept = [s_stem(w) for w in base.split() if w not in CONNECTIVES]
+    return " ".join(kept) if kept else base
+
+
+def compact_brand(display: str) -> str:
+    """A brand's words joined without spaces, in the order shown: "Life Savers" and
+    "Lifesavers", "Nutri-Grain" and "Nutri Grain" are one brand.
+
+    >>> compact_brand("Life Savers"), compact_brand("S&B"), compact_brand("B S")
+    ('lifesavers', 'sb', 'bs')
+    """
+    return "".join(words(display))
+
+
+# Words saying how a product is packed, not what it is: like "6 Pack" (a size), they
+# belong with the sizes, so "Nut Bars Multipack 6 Pack" and "Nut Bars" are one name.
+PACKAGING_WORDS = frozenset({"multipack", "multipacks"})
+
+
 def base_name(name: str, brand_key: str) -> str:
-    """The name without its sizes and without the brand's words: what level 1 compares.
+    """The name without its sizes, packaging words and the brand's words: what level 1
+    compares and what is embedded.
 
     >>> base_name("Farmdale Full Cream Milk 2L", "farmdale")
     'full cream milk'
+    >>> base_name("Tronky Biscuit Bars Multipack 5 Pack", "kinder")
+    'tronky biscuit bars'
     >>> base_name("Coles", "coles")
     'coles'
     """
     tokens = words(scan_sizes(name).remainder)
-    brand_words = set(brand_key.split())
-    kept = [t for t in tokens if t not in brand_words]
+    dropped = set(brand_key.split()) | PACKAGING_WORDS
+    kept = [t for t in tokens if t not in dropped]
     return " ".join(kept or tokens)
 
 
@@ -86,6 +137,8 @@ class ProductFrame:
     sizes: list[str]
     barcodes: list[str | None]
     bases: list[str] = field(default_factory=list)
+    # The bases as levels 1 and 2 compare them (:func:`name_form`).
+    forms: list[str] = field(default_factory=list)
     # Category id -> indices of the products listed in it; product index -> company ids.
     members: dict[int, np.ndarray] = field(default_factory=dict)
     companies: list[frozenset[int]] = field(default_factory=list)
@@ -94,25 +147,44 @@ class ProductFrame:
     def __post_init__(self) -> None:
         if not self.bases:
             self.bases = [base_name(n, b) for n, b in zip(self.names, self.brand_keys, strict=True)]
+        if not self.forms:
+            self.forms = [name_form(b) for b in self.bases]
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @property
     def first_words(self) -> list[str]:
-        return [b.split(" ", 1)[0] for b in self.bases]
+        return [f.split(" ", 1)[0] for f in self.forms]
 
     @property
     def last_words(self) -> list[str]:
-        return [b.rsplit(" ", 1)[-1] for b in self.bases]
+        return [f.rsplit(" ", 1)[-1] for f in self.forms]
 
     def index_of(self) -> dict[int, int]:
         """Product id -> index."""
         return {int(pid): i for i, pid in enumerate(self.ids)}
 
 
+def same_brands(brands: dict[str, str]) -> dict[str, str]:
+    """Brand key -> the key standing for every brand with the same :func:`compact_brand`
+    display (the smallest such key).
+
+    >>> same_brands({"life savers": "Life Savers", "lifesavers": "Lifesavers", "x": "X"})
+    {'life savers': 'life savers', 'lifesavers': 'life savers', 'x': 'x'}
+    """
+    first: dict[str, str] = {}
+    for key in sorted(brands):
+        first.setdefault(compact_brand(brands[key]) or key, key)
+    return {key: first[compact_brand(brands[key]) or key] for key in brands}
+
+
 def load_frame(connection: Connection) -> ProductFrame:
-    """Read every product, its brand key, listings and categories in three queries."""
+    """Read every product, its brand, listings and categories in four queries.
+
+    Base names drop the words of the product's own brand key; the frame's brand keys are
+    then unified by :func:`same_brands`.
+    """
     rows = connection.execute(
         select(Product.id, Product.name, Brand.key, Product.sizes, Product.barcode)
         .outerjoin(Brand, Brand.id == Product.brand_id)
@@ -125,6 +197,8 @@ def load_frame(connection: Connection) -> ProductFrame:
         sizes=[r[3] or "" for r in rows],
         barcodes=[r[4] for r in rows],
     )
+    unified = same_brands({k: n for k, n in connection.execute(select(Brand.key, Brand.name))})
+    frame.brand_keys = [unified.get(k, k) for k in frame.brand_keys]
     index = frame.index_of()
     members: dict[int, set[int]] = defaultdict(set)
     companies: list[set[int]] = [set() for _ in rows]

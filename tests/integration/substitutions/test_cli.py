@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from grocer.analysis.substitutions.misses import explain_misses
+from grocer.analysis.substitutions.truth import barcode_pairs
 from grocer.cli import main
-from tests.integration.substitutions.conftest import write_snapshot
+from grocer.db.migrate import upgrade
+from tests.integration.substitutions.conftest import gtin, write_snapshot
 
 
 def test_analyze_then_read(
@@ -43,3 +46,43 @@ def test_analyze_then_read(
     assert lines[0].endswith("FARMDALE Full Cream Milk 1L 1L")
     assert lines[1].split()[0] == "L1" and "aldi" in lines[1] and "Full Cream Milk 2L" in lines[1]
     assert main(["subs", "no such thing"]) == 1
+
+
+def test_analyze_reports_barcode_pairs_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--truth`` snapshots' shared barcodes give known-same pairs; the run summary reports
+    how many ended as one product or as substitutes, though the ingested copies have none."""
+    monkeypatch.setenv("GROCER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    noodles = {"name": "2 Minute Noodles Chicken 5 Pack", "brand": "Maggi", "size": "360g"}
+    iga_noodles = {"name": "Maggi 2 Minute Noodles Chicken", "brand": "Maggi", "size": "360g"}
+    cocoa = {"name": "Cocoa Powder", "brand": "Cadbury", "size": "250g"}
+    iga_cocoa = {"name": "Cadbury Bournville Cocoa", "brand": "Cadbury", "size": "Each"}
+    # Unrelated category names: no MATCH link, so only levels 1 and 2 can pair them.
+    listings = {
+        "coles": ([noodles, cocoa], ["Pantry", "Noodles"]),
+        "iga": ([iga_noodles, iga_cocoa], ["Household", "Cleaning"]),
+    }
+    truth, stripped = [], []
+    for folder, barcodes in (("truth", True), ("stripped", False)):
+        (tmp_path / folder).mkdir()
+        for company, (rows, path) in listings.items():
+            products = [
+                {**row, "barcode": gtin(k) if barcodes else None, "category_path": path}
+                for k, row in enumerate(rows)
+            ]
+            out = write_snapshot(tmp_path / folder / f"{company}.jsonl.gz", company, products)
+            (truth if barcodes else stripped).append(str(out))
+    assert main(["ingest", *stripped]) == 0
+    capsys.readouterr()
+    assert main(["analyze", "subs", "--truth", *truth]) == 0
+    out = capsys.readouterr().out
+    # The noodles are one product sold as a 5 pack (level 2); the cocoa names differ.
+    assert "barcode pairs found: 1/2 (50.0%; one product 0, substitutes 1)" in out
+    engine = upgrade(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    with engine.connect() as connection:
+        misses = explain_misses(connection, barcode_pairs([Path(p) for p in truth]))
+    engine.dispose()
+    assert [(m.left.name, m.right.name, m.name, m.link) for m in misses] == [
+        ("Cocoa Powder", "Cadbury Bournville Cocoa", "names differ", "-")
+    ]

@@ -22,10 +22,9 @@ from grocer.ingest.runner import ingest_files
 
 pytestmark = pytest.mark.slow
 
-# The acceptance share of Coles Firle / IGA Wattle Park barcode pairs found without barcodes,
-# and the floor this implementation is held to (measured 0.747 on 2025-11-24).
+# The acceptance share of Coles Firle / IGA Wattle Park barcode pairs found without barcodes
+# (measured 136 of 166, 0.819; 0.747 before pack counts, name forms and compact brands).
 ACCEPTANCE_RATE = 0.80
-FLOOR_RATE = 0.72
 
 
 def _files(corpus: Path) -> tuple[list[Path], list[Path]]:
@@ -145,21 +144,13 @@ def _found_rate(engine: Engine, pairs: list) -> tuple[int, int]:
 
 
 def test_barcode_pairs_found_without_barcodes(stripped_run) -> None:
+    """At least 80% of the barcode pairs end as one product or as substitutes, and the run
+    summary reports the same count the tables give."""
     engine, summary, pairs = stripped_run
     assert len(pairs) == 166  # Coles Firle x IGA Wattle Park, per the corpus README
     found, total = _found_rate(engine, pairs)
     assert total == 166
     assert summary.truth is not None
     assert (summary.truth.found, summary.truth.pairs) == (found, total)
-    assert found / total >= FLOOR_RATE
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured 0.747: 44 pairs differ in brand text, sizes "
-    "and category beyond what the four levels link; see docs/substitutions.md",
-)
-def test_barcode_pairs_meet_acceptance(stripped_run) -> None:
-    engine, _, pairs = stripped_run
-    found, total = _found_rate(engine, pairs)
+    assert summary.as_dict()["truth"]["rate"] == round(found / total, 4)
     assert found / total >= ACCEPTANCE_RATE
