@@ -12,15 +12,21 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from grocer.sim.money import shelf_ceil, shelf_floor, shelf_round
 from grocer.sim.rng import mix, pick, text_seed
 
 T = TypeVar("T")
 DATA_DIR = Path(__file__).parent / "data"
 COMPANIES = ("coles", "woolworths", "aldi", "iga")
+# A product grocer identifies with another listing (across retailers, or two SKUs of one;
+# docs/simulator-bargains.md) is served within [ref / SHARED_SPREAD, ref * SHARED_SPREAD] of
+# its group's reference price ``ref``: any two of its prices are at most 1.18 ** 2 = 1.39 x
+# apart, under the 1.5 x bargain threshold.
+SHARED_SPREAD = Decimal("1.18")
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:g|kg|ml|l|mL|L|pack|sheets)\b")
 _VARIANTS = (
@@ -56,6 +62,9 @@ class Product:
     extra: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     variant_of: str | None = None
+    # The cheapest and dearest shelf price it may be served at, when grocer identifies it with
+    # other listings (from ``extra["ref"]``, see :func:`shared_band`); None otherwise.
+    band: tuple[int, int] | None = None
     # The unit factor as an exact integer ratio (fast unit prices); set from ``unit``.
     unit_ratio: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -108,6 +117,21 @@ class Catalogue:
         return value
 
 
+def shared_band(ref: int) -> tuple[int, int]:
+    """The cheapest and dearest shelf prices a shared product with reference price ``ref``
+    (cents) may be served at; ``dear <= cheap * SHARED_SPREAD ** 2``.
+
+    >>> shared_band(500)
+    (425, 590)
+    """
+    low = int((Decimal(ref) / SHARED_SPREAD).to_integral_value(rounding=ROUND_CEILING))
+    high = int((Decimal(ref) * SHARED_SPREAD).to_integral_value(rounding=ROUND_FLOOR))
+    cheap, dear = max(10, shelf_ceil(low)), shelf_floor(high)
+    if cheap > dear:  # a few cents: no shelf price in between, so one price only
+        cheap = dear = shelf_round(ref)
+    return cheap, dear
+
+
 def _product(company: str, raw: dict[str, Any]) -> Product:
     keys = {"sku", "name", "brand", "size", "leaf", "price", "gtin", "unit", "cat"}
     unit = raw.get("unit")
@@ -128,6 +152,7 @@ def _product(company: str, raw: dict[str, Any]) -> Product:
         cat=list(raw.get("cat") or []),
         extra=extra,
         seed=seed,
+        band=shared_band(int(extra["ref"])) if extra.get("ref") else None,
     )
 
 
@@ -186,7 +211,7 @@ def grow(catalogue: Catalogue, company: str, target: int) -> None:
             body = f"93{(mix(source.seed, n, 5) % 10**10):010d}"
             gtin = body + gtin_check_digit(body)
         size = _scaled_size(source.size, factor)
-        extra = dict(source.extra)
+        extra = {k: v for k, v in source.extra.items() if k not in ("grp", "ref")}
         if company == "aldi":
             extra["slug"] = f"{source.extra.get('slug', source.sku)}-{pick(('v', 'x'), n)}{n}"
         products.append(

@@ -58,3 +58,23 @@ def shelf_round(cents: int) -> int:
     if last <= 6:
         return base + 5
     return base + 9
+
+
+def shelf_floor(cents: int) -> int:
+    """The dearest shelf-looking price (ending in 0, 5 or 9 cents) at or below ``cents``.
+
+    >>> [shelf_floor(c) for c in (400, 404, 405, 408, 409)]
+    [400, 400, 405, 405, 409]
+    """
+    last = cents % 10
+    return cents - last + (9 if last == 9 else 5 if last >= 5 else 0)
+
+
+def shelf_ceil(cents: int) -> int:
+    """The cheapest shelf-looking price (ending in 0, 5 or 9 cents) at or above ``cents``.
+
+    >>> [shelf_ceil(c) for c in (400, 401, 405, 406, 409)]
+    [400, 405, 405, 409, 409]
+    """
+    last = cents % 10
+    return cents - last + (0 if last == 0 else 5 if last <= 5 else 9)

@@ -12,10 +12,16 @@ start date, so the ground-truth API can state what analysis should conclude:
 - ``illusory_special``: the regular price is raised the week before a "special" that only
   brings it back down;
 - ``genuine_half_price``: a steady regular price, then one half-price week.
+
+Each case's products are grocer's identity on their own: a pair is an identity group
+(``grp``) of exactly its two listings, a single product is in no group, so no other listing
+joins a case.  Every other product identified across listings is served close in price
+(docs/simulator-bargains.md), so these are the only bargains the simulator makes.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -114,16 +120,28 @@ def build_planted(catalogue: Catalogue, start: date) -> Planted:
     """Choose the planted products (adding two synthetic listings) and date the cases."""
     coles = catalogue.by_sku["coles"]
     woolworths_by_gtin = {p.gtin: p for p in catalogue.products["woolworths"] if p.gtin}
-    shared = sorted(
-        (p for p in coles.values() if p.gtin in woolworths_by_gtin and p.variant_of is None),
-        key=lambda p: (text_seed(p.gtin or ""), p.sku),
+    # Identity groups (``grp``, from the catalogue build): a planted pair is a group of just
+    # its two listings, a planted single product is in no group, so no other listing takes
+    # part in a planted case.
+    group_sizes = Counter(
+        p.extra["grp"] for ps in catalogue.products.values() for p in ps if "grp" in p.extra
     )
-    solo = sorted(
+
+    def alone(p: Product) -> bool:
+        return "grp" not in p.extra and p.variant_of is None
+
+    shared = sorted(
         (
             p
             for p in coles.values()
-            if p.gtin and p.gtin not in woolworths_by_gtin and p.variant_of is None
+            if p.gtin in woolworths_by_gtin
+            and p.variant_of is None
+            and group_sizes[p.extra.get("grp")] == 2
         ),
+        key=lambda p: (text_seed(p.gtin or ""), p.sku),
+    )
+    solo = sorted(
+        (p for p in coles.values() if p.gtin and p.gtin not in woolworths_by_gtin and alone(p)),
         key=lambda p: (text_seed(p.sku), p.sku),
     )
     if len(shared) < 4 or len(solo) < 3:
@@ -182,7 +200,7 @@ def build_planted(catalogue: Catalogue, start: date) -> Planted:
             p
             for p in coles.values()
             if not p.gtin
-            and p.variant_of is None
+            and alone(p)
             and p.size
             and p.brand
             and p.brand.lower() != "coles"

@@ -3,7 +3,11 @@
 Everything is a pure function of (seed, catalogue, store zone, date): regular prices move a
 few times per week across the catalogue (company-wide), weekly specials with was-prices
 change on the price week (Wednesday to Tuesday), zones apply their own deviations on top,
-and planted cases (:mod:`grocer.sim.planted`) override the products they own.
+and planted cases (:mod:`grocer.sim.planted`) override the products they own.  A product
+grocer would identify across retailers is never served outside its band
+(:attr:`~grocer.sim.catalogue.Product.band`): its regular prices are held inside it and its
+specials go no deeper than its floor, so only planted cases make cross-retailer bargains
+(docs/simulator-bargains.md).
 """
 
 from __future__ import annotations
@@ -122,6 +126,8 @@ class PriceModel:
             elif mix(self.seed, zone_seed, product.seed, 6) % 100 < 3:
                 percent = 105 + mix(self.seed, zone_seed, product.seed, 7) % 11
                 base = shelf_round(scale_cents(base, Decimal(percent) / 100))
+        if product.band is not None:
+            base = min(max(base, product.band[0]), product.band[1])
         return base
 
     def _aldi_zone_price(self, product: Product, zone: str) -> int:
@@ -153,6 +159,8 @@ class PriceModel:
         if rate is not None and unit(self.seed, product.seed, week, 12) < float(rate):
             discount = DISCOUNTS[mix(self.seed, product.seed, week, 13) % len(DISCOUNTS)]
             special = shelf_round(scale_cents(regular, Decimal(100 - discount) / 100))
+            if product.band is not None:
+                special = max(special, product.band[0])  # a shallower special, or none
             if special < regular:
                 price, was, promo = special, regular, "SPECIAL"
         available = unit(self.seed, store.seed, product.seed, day.toordinal(), 14) >= (

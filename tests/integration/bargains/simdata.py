@@ -3,7 +3,8 @@
 A crawl of a store reproduces the simulator's truth for that store and day (the e2e crawl tests
 hold them equal), so ingesting the truth of each day gives the same price history as crawling
 every day, without the crawls.  Coles records carry the barcode its product pages give
-(``coles_barcodes`` would find it).
+(``coles_barcodes`` would find it); names, brands and sizes are those the retailers' parsers
+read from the listing pages (IGA's size comes from its ``unitOfSize``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from grocer.sim.identity import listing_fields
 from grocer.sim.server import SimulatorServer
 
 
@@ -34,13 +36,16 @@ def truth_records(
     for product in truth["products"]:
         if product["marketplace"] or (skus is not None and product["sku"] not in skus):
             continue
+        listed = sim.state.product(company, product["sku"])
+        assert listed is not None
+        name, brand, size, _ = listing_fields(listed)  # as the retailer's parser reads them
         yield {
             "company": company,
             "store_id": store,
             "sku": product["sku"],
-            "name": product["name"],
-            "brand": product["brand"],
-            "size": product["size"],
+            "name": name,
+            "brand": brand,
+            "size": size,
             "price": product["price"],
             "was_price": product["was_price"],
             "unit_price_text": product["unit_price_text"],

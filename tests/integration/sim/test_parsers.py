@@ -31,6 +31,7 @@ import pytest
 from grocer.items import ProductItem
 from grocer.retailers import aldi, coles, iga, woolworths
 from grocer.retailers.common import Category, is_promotional
+from grocer.sim.identity import listing_fields
 from grocer.sim.server import SimulatorServer
 from tests.integration.sim.sim_helpers import coles_session, cookie_dict, send
 from tests.unit.retailers.conftest import CORPUS, FIXTURES, capture_body
@@ -52,6 +53,8 @@ class Crawl:
     categories: list[Category]
     rows: dict[str, Row] = field(default_factory=dict)
     seen_in: dict[str, set[str]] = field(default_factory=dict)
+    # What grocer's product identity is made of: name, brand, size, listing barcode.
+    identity: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     pages: int = 0
 
     def add(self, items: Iterable[ProductItem], category: str) -> None:
@@ -68,6 +71,7 @@ class Crawl:
             )
             assert self.rows.setdefault(item.sku, row) == row, f"{item.sku} differs by category"
             self.seen_in.setdefault(item.sku, set()).add(category)
+            self.identity[item.sku] = (item.name, item.brand, item.size, item.barcode)
 
 
 def _pages(fetch_page: Callable[[int], int | None], first: int) -> None:
@@ -217,6 +221,15 @@ def test_parser_crawl_of_non_promotional_categories_equals_truth(
     assert not misfiled, f"not listed in their truth category: {misfiled[:5]}"
     promotional = [c.path for c in crawl.categories if c.path and is_promotional(c.path[0], None)]
     assert not promotional
+    # The catalogue build groups products by the identity fields it expects the parsers to
+    # read (grocer.sim.identity, docs/simulator-bargains.md): they must be what they read.
+    expected_identity = {}
+    for sku in crawl.identity:
+        product = sim.state.product(company, sku)
+        assert product is not None
+        name, brand, size, barcode = listing_fields(product)
+        expected_identity[sku] = (name, brand, size, None if company == "coles" else barcode)
+    assert crawl.identity == expected_identity
 
 
 def test_aldi_promotional_products_are_also_in_a_department(sim: SimulatorServer) -> None:
