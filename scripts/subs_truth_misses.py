@@ -13,7 +13,6 @@ every missed pair with its reasons (:mod:`grocer.analysis.substitutions.misses`)
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import tempfile
@@ -21,25 +20,13 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-import orjson
-
 from grocer.analysis.substitutions import find_substitutions
 from grocer.analysis.substitutions.misses import Miss, explain_misses
-from grocer.analysis.substitutions.truth import barcode_pairs
+from grocer.analysis.substitutions.truth import barcode_pairs, strip_barcodes
 from grocer.db.migrate import upgrade
 from grocer.ingest.runner import ingest_files
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _strip_barcodes(path: Path, out: Path) -> Path:
-    target = out / path.name
-    with gzip.open(path, "rb") as source, gzip.open(target, "wb") as sink:
-        for line in source:
-            record = orjson.loads(line)
-            record["product"]["barcode"] = None
-            sink.write(orjson.dumps(record) + b"\n")
-    return target
 
 
 def _show(miss: Miss) -> str:
@@ -69,7 +56,7 @@ def main() -> int:
         fresh = not db.exists()
         engine = upgrade(f"sqlite:///{db}")
         if fresh:
-            stripped = [_strip_barcodes(p, Path(scratch)) for p in barcoded]
+            stripped = [strip_barcodes(p, Path(scratch)) for p in barcoded]
             ingest_files(engine, [*stripped, *aldi])
         summary = find_substitutions(engine, same_products=pairs)
         with engine.connect() as connection:

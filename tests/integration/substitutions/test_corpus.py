@@ -6,17 +6,15 @@ corpus as captured, and the corpus with the Coles and IGA barcodes stripped befo
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
 import pytest
 from sqlalchemy import Engine, text
 
 from grocer.analysis.substitutions import SubstitutionSummary, find_substitutions
 from grocer.analysis.substitutions.embeddings import Encoder
-from grocer.analysis.substitutions.truth import barcode_pairs
+from grocer.analysis.substitutions.truth import barcode_pairs, strip_barcodes
 from grocer.db.migrate import upgrade
 from grocer.ingest.runner import ingest_files
 
@@ -31,16 +29,6 @@ def _files(corpus: Path) -> tuple[list[Path], list[Path]]:
     barcoded = [*sorted((corpus / "coles").glob("*.gz")), *sorted((corpus / "iga").glob("*.gz"))]
     aldi = sorted((corpus / "aldi").glob("*.gz"))
     return barcoded, aldi
-
-
-def _strip_barcodes(path: Path, out: Path) -> Path:
-    target = out / path.name
-    with gzip.open(path, "rb") as source, gzip.open(target, "wb") as sink:
-        for line in source:
-            record = orjson.loads(line)
-            record["product"]["barcode"] = None
-            sink.write(orjson.dumps(record) + b"\n")
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +50,7 @@ def stripped_run(
     out = tmp_path_factory.mktemp("stripped")
     pairs = barcode_pairs(barcoded)
     engine = upgrade(f"sqlite:///{out / 'subs.sqlite3'}")
-    ingest_files(engine, [*(_strip_barcodes(p, out) for p in barcoded), *aldi])
+    ingest_files(engine, [*(strip_barcodes(p, out) for p in barcoded), *aldi])
     yield engine, find_substitutions(engine, encoder=encoder, same_products=pairs), pairs
     engine.dispose()
 
