@@ -51,10 +51,14 @@ class SamplePlan:
     wanted: int
     page_size: int
     order: list[Category]
-    listings: int = 0
     pending: int = 0
     requested: int = 0
     _skus: set[str] = field(default_factory=set)
+
+    @property
+    def listings(self) -> int:
+        """The distinct listings the sample holds so far."""
+        return len(self._skus)
 
     def next_wave(self) -> list[Category]:
         """The categories whose first page to request now (empty while a wave is pending or
@@ -71,4 +75,3 @@ class SamplePlan:
         """A requested first page has been handled (``skus`` its listings, none when lost)."""
         self.pending = max(0, self.pending - 1)
         self._skus.update(skus)
-        self.listings = len(self._skus)

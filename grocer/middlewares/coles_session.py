@@ -222,9 +222,10 @@ class ColesSessionMiddleware:
 
     def _invalidate(self, generation: Any, why: str) -> None:
         """Drop the session ``generation`` if it is still the current one (once per session)."""
-        shared = _shared_sessions.get(self._base_url())
+        site = self._base_url()
+        shared = _shared_sessions.get(site)
         if shared is not None and shared.generation == generation:  # ended for every crawl
-            del _shared_sessions[self._base_url()]
+            del _shared_sessions[site]
         if self._session is not None and self._session.generation == generation:
             logger.info("Coles session %s ended (%s); refreshing", generation, why)
             self._session = None

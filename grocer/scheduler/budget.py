@@ -14,12 +14,14 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
 from grocer.db.models import FULL_RUN, SAMPLE_RUN, CrawlRun, GroupMembership, Store
 from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import Policy
+from grocer.scheduler.state import in_another_stores_zone
 
 REQUESTS_STAT = "downloader/request_count"
 
@@ -102,14 +104,7 @@ def _members(connection: Connection) -> dict[int, int]:
     """Crawlable stores that are currently members of another store's zone, per company."""
     rows = connection.execute(
         select(Store.company_id, func.count())
-        .join(
-            GroupMembership,
-            and_(
-                GroupMembership.store_id == Store.id,
-                GroupMembership.valid_to.is_(None),
-                GroupMembership.anchor_store_id != Store.id,
-            ),
-        )
+        .join(GroupMembership, in_another_stores_zone())
         .where(Store.crawlable.is_(True))
         .group_by(Store.company_id)
     )
@@ -159,5 +154,5 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def _days(interval: object) -> float:
-    return interval.total_seconds() / 86400  # type: ignore[attr-defined]
+def _days(interval: timedelta) -> float:
+    return interval / timedelta(days=1)

@@ -89,8 +89,8 @@ class Daemon:
         """Reap finished crawls, then launch the most urgent due stores into free slots."""
         with self._lock:
             for done in self.crawls.reap():
-                full = done.order.reason != "health_check"  # a sample needs no barcodes
-                if done.spider == "coles" and full and done.returncode == 0:
+                sampled = self.options.policy.sample_for(done.order) is not None
+                if done.spider == "coles" and not sampled and done.returncode == 0:
                     if not self.stopping.is_set():
                         self.crawls.launch(done.order, spider="coles_barcodes")
             if self.stopping.is_set():

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
 
 from grocer.db.models import FULL_RUN, SAMPLE_RUN, AnalysisRun, CrawlRun, GroupMembership, Store
 from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
@@ -37,11 +37,7 @@ def store_states(
         .group_by(CrawlRun.store_id)
         .subquery()
     )
-    membership = and_(
-        GroupMembership.store_id == Store.id,
-        GroupMembership.valid_to.is_(None),
-        GroupMembership.anchor_store_id != Store.id,
-    )
+    membership = in_another_stores_zone()
     query = select(
         Store.id,
         Store.company_id,
@@ -79,6 +75,15 @@ def store_states(
             )
         )
     return states
+
+
+def in_another_stores_zone() -> ColumnElement[bool]:
+    """Join condition: the store's current membership, where another store is its anchor."""
+    return and_(
+        GroupMembership.store_id == Store.id,
+        GroupMembership.valid_to.is_(None),
+        GroupMembership.anchor_store_id != Store.id,
+    )
 
 
 def record_failure(connection: Connection, kind: str, as_of: date, error: BaseException) -> None:

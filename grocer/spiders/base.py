@@ -202,12 +202,13 @@ class RetailerSpider(scrapy.Spider):
 
     def request_failed(self, failure: Failure) -> Iterable[scrapy.Request]:
         """A request that failed for good (after retries): its page is lost, the run partial."""
-        self.logger.error("giving up on %s: %s", failure.request.url, failure.value)
-        self.crawler.stats.inc_value("grocer/listing/pages_lost")
-        yield from self._sample_page_lost(failure.request)
+        yield from self._page_lost(failure.request, failure.value)
 
-    def _sample_page_lost(self, request: scrapy.Request) -> Iterable[scrapy.Request]:
-        """A sample moves on past a lost first page (the categories request is not one)."""
+    def _page_lost(self, request: scrapy.Request, error: object) -> Iterable[scrapy.Request]:
+        """Count a page given up on; a sample moves on past a lost first page (the categories
+        request is not one)."""
+        self.logger.error("giving up on %s: %s", request.url, error)
+        self.crawler.stats.inc_value("grocer/listing/pages_lost")
         if self.sample_plan is not None and "category" in request.cb_kwargs:
             self.sample_plan.arrived([])
             yield from self._sample_wave()
@@ -251,9 +252,7 @@ class RetailerSpider(scrapy.Spider):
             self.crawler.stats.inc_value("grocer/listing/malformed_retried")
             yield retry
             return
-        self.logger.error("giving up on %s: %s", response.url, error)
-        self.crawler.stats.inc_value("grocer/listing/pages_lost")
-        yield from self._sample_page_lost(response.request)
+        yield from self._page_lost(response.request, error)
 
 
 def _positive(value: Any, name: str) -> int:
