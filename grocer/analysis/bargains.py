@@ -16,6 +16,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 
+from grocer.analysis.runs import fail_run, open_run
 from grocer.analysis.zones.resolver import ResolvedPrice, latest_prices
 from grocer.db.models import AnalysisRun, Bargain, GroupMembership, Listing, Price, Product, Store
 
@@ -247,23 +248,13 @@ def detect_bargains(
         >>> [(b.product_id, b.cheap.price, b.dear.price) for b in run.bargains]  # doctest: +SKIP
     """
     started = datetime.now(UTC)
-    with engine.begin() as connection:
-        run_id = connection.execute(
-            insert(AnalysisRun)
-            .values(kind=RUN_KIND, as_of=as_of, started_at=started, status="running", summary={})
-            .returning(AnalysisRun.id)
-        ).scalar_one()
+    run_id = open_run(engine, RUN_KIND, as_of=as_of, started=started)
     run = BargainRun(run_id=run_id, as_of=as_of, computed_at=started)
     try:
         found = _compare(engine, run, fresh_days, ratio, plausibility_cap, company_ids, store_chunk)
         _store(engine, run, found)
     except BaseException:
-        with engine.begin() as connection:
-            connection.execute(
-                update(AnalysisRun)
-                .where(AnalysisRun.id == run_id)
-                .values(status="failed", finished_at=datetime.now(UTC))
-            )
+        fail_run(engine, run_id)
         raise
     logger.info(
         "bargains as of %s: %d bargains, %d for review, %d products compared in %d zones",

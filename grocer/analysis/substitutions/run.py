@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy import Engine, delete, update
 
+from grocer.analysis.runs import fail_run, open_run
 from grocer.analysis.substitutions.blocking import (
     Block,
     Rule,
@@ -173,7 +174,7 @@ def find_substitutions(
         >>> summary.pairs_by_level  # doctest: +SKIP
         {1: 812, 2: 95, 3: 10431, 4: 77}
     """
-    run_id = _open_run(engine)
+    run_id = open_run(engine, RUN_KIND)
     try:
         summary = _find(
             engine,
@@ -193,24 +194,9 @@ def find_substitutions(
             same_products=same_products,
         )
     except BaseException:
-        with engine.begin() as connection:
-            connection.execute(
-                update(AnalysisRun)
-                .where(AnalysisRun.id == run_id)
-                .values(status="failed", finished_at=datetime.now(UTC))
-            )
+        fail_run(engine, run_id)
         raise
     return summary
-
-
-def _open_run(engine: Engine) -> int:
-    with engine.begin() as connection:
-        result = connection.execute(
-            insert(AnalysisRun).values(
-                kind=RUN_KIND, started_at=datetime.now(UTC), status="running", summary={}
-            )
-        )
-        return int(result.inserted_primary_key[0])
 
 
 def _find(

@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from grocer.analysis.runs import open_run
 from grocer.analysis.zones.compare import (
     INCONCLUSIVE,
     MATCH,
@@ -708,14 +709,7 @@ def maintain_zones(
     company_ids = [COMPANY_IDS[s] for s in slugs]
     worker = _Maintainer(engine, as_of, company_ids, settings)
     worker.summary.reset = reset
-    with engine.begin() as connection:
-        run_id = connection.execute(
-            insert(AnalysisRun)
-            .values(
-                kind=KIND, as_of=as_of, started_at=datetime.now(UTC), status="running", summary={}
-            )
-            .returning(AnalysisRun.id)
-        ).scalar_one()
+    run_id = open_run(engine, KIND, as_of=as_of)
     worker.summary.run_id = run_id
     status = "failed"
     try:
