@@ -1,18 +1,20 @@
 """The floor for bench/crawl.py: a bare Scrapy spider that requests and parses an Aldi store's
 listing pages with grocer's parser functions and writes nothing.
 
-    python bench/bare_spider.py BASE_URL STORE   # prints {"products": N}
+Run through Scrapy's command line, as ``scrapy crawl aldi`` is, from a folder outside the
+project (so Scrapy's default settings apply, not grocer's pipelines)::
+
+    scrapy runspider /path/to/bench/bare_spider.py -a base=BASE_URL -a store=G102
+    # prints {"products": N} when it closes
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
-from scrapy.crawler import CrawlerProcess
 
 from grocer.retailers import aldi
 from grocer.retailers.common import Category, loads_json
@@ -28,6 +30,8 @@ class BareSpider(scrapy.Spider):
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     }
     products = 0
 
@@ -63,15 +67,9 @@ class BareSpider(scrapy.Spider):
             offset=offset,
             category_path=category.path,
         )
-        BareSpider.products += len(page.items)
+        self.products += len(page.items)
         if page.next_page is not None:
             yield self.page(category, page.next_page)
 
-
-if __name__ == "__main__":
-    process = CrawlerProcess(
-        {"TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor"}
-    )
-    process.crawl(BareSpider, base=sys.argv[1], store=sys.argv[2])
-    process.start()
-    print(json.dumps({"products": BareSpider.products}))
+    def closed(self, reason: str) -> None:
+        print(json.dumps({"products": self.products}))

@@ -22,7 +22,10 @@ USER_AGENT = "grocer/0.1 (+https://github.com/grocer-au/grocer; grocery price re
 # The crawled endpoints are the JSON APIs the retailers' own pages call, not pages for robots.
 ROBOTSTXT_OBEY = False
 COOKIES_ENABLED = True
+# No code-execution consoles in a crawler that runs unattended: neither Twisted's telnet nor
+# Scrapy's remote-control HTTP server (which also writes a job file per crawl).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 CONCURRENT_REQUESTS = 16
 # A callback yields a page item and a next request; Scrapy would start this many item tasks

@@ -342,13 +342,15 @@ class PriceWriter:
             for o in observations
         ]
         category_ids = self._category_ids(connection, observations)
-        listing_infos = self._resolve_listings(connection, observations, category_ids)
+        listing_infos, new_listings = self._resolve_listings(
+            connection, observations, category_ids
+        )
         by_store: dict[int, list[tuple[Observation, int]]] = defaultdict(list)
         for obs, store_pk, info in zip(observations, store_pks, listing_infos, strict=True):
             if obs.price_hash is not None:
                 by_store[store_pk].append((obs, info.id))
         for store_pk, items in by_store.items():
-            self._write_prices(connection, store_pk, items)
+            self._write_prices(connection, store_pk, items, new_listings)
 
     # ---------------------------------------------------------------- stores
 
@@ -463,8 +465,9 @@ class PriceWriter:
         connection: Connection,
         observations: Sequence[Observation],
         category_ids: Sequence[int | None],
-    ) -> list[_ListingInfo]:
-        """Match every observation to a listing and product, creating or merging as needed."""
+    ) -> tuple[list[_ListingInfo], set[int]]:
+        """Match every observation to a listing and product, creating or merging as needed;
+        returns each observation's listing and the ids of the listings created."""
         cache = self._cache
         listing_keys = [(COMPANY_IDS[o.company], o.sku) for o in observations]
         unknown = {k for k in listing_keys if k not in cache.listings}
@@ -517,11 +520,11 @@ class PriceWriter:
 
         real_ids = self._insert_products(connection, observations, new_products)
         self._apply_barcodes(connection, barcode_updates, real_ids)
-        self._insert_listings(
+        created = self._insert_listings(
             connection, observations, listing_keys, category_ids, planned_key, real_ids
         )
         self._refresh_listings(connection, observations, listing_keys, category_ids)
-        return [cache.listings[k] for k in listing_keys]
+        return [cache.listings[k] for k in listing_keys], created
 
     def _product_row(self, obs: Observation, code: str | None, key: str | None) -> dict[str, Any]:
         ident = obs.identity
@@ -626,9 +629,10 @@ class PriceWriter:
         category_ids: Sequence[int | None],
         planned: dict[tuple[int, str], int],
         real_ids: dict[int, int],
-    ) -> None:
+    ) -> set[int]:
+        """Insert the planned listings; returns their new ids."""
         if not planned:
-            return
+            return set()
         rows: list[dict[str, Any]] = []
         order: list[tuple[int, str]] = []
         for obs, key, category_id in zip(observations, listing_keys, category_ids, strict=True):
@@ -654,6 +658,7 @@ class PriceWriter:
                 listing_id, row["product_id"], row["category_id"], row["url"]
             )
         self.stats.listings_created += len(rows)
+        return set(listing_ids)
 
     def _refresh_listings(
         self,
@@ -699,7 +704,7 @@ class PriceWriter:
                 > 0
             )
             self._cache.store_has_prices[store_pk] = has_prices
-        if not has_prices:
+        if not has_prices or not listing_ids:
             return spans
         for chunk in _chunks(list(listing_ids)):
             rows = connection.execute(_SPANS, {"store_id": store_pk, "listing_ids": list(chunk)})
@@ -708,13 +713,21 @@ class PriceWriter:
         return spans
 
     def _write_prices(
-        self, connection: Connection, store_pk: int, items: list[tuple[Observation, int]]
+        self,
+        connection: Connection,
+        store_pk: int,
+        items: list[tuple[Observation, int]],
+        new_listings: set[int],
     ) -> None:
+        """Extend, split or open the price intervals of ``items`` at one store (listings
+        created in this transaction have no intervals to look up)."""
         for _obs, _lid in items:
             self._add_store_day(connection, store_pk, _obs.observed_on)
         days = self._days_of(connection, store_pk)
         listing_ids = sorted({lid for _, lid in items})
-        stored = self._load_spans(connection, store_pk, listing_ids)
+        stored = self._load_spans(
+            connection, store_pk, [lid for lid in listing_ids if lid not in new_listings]
+        )
         current: dict[int, list[Span]] = {lid: list(stored.get(lid, ())) for lid in listing_ids}
         for obs, listing_id in items:
             current[listing_id] = place(
