@@ -1,10 +1,12 @@
 """The floor for bench/crawl.py: a bare Scrapy spider that requests and parses an Aldi store's
-listing pages with grocer's parser functions and writes nothing.
+listing pages with grocer's parser functions, yields the parsed products as items and writes
+nothing (no pipelines, no feed).  With ``-a items=0`` it yields no items, only the next
+pages' requests: the cost of fetching and parsing alone.
 
 Run through Scrapy's command line, as ``scrapy crawl aldi`` is, from a folder outside the
 project (so Scrapy's default settings apply, not grocer's pipelines)::
 
-    scrapy runspider /path/to/bench/bare_spider.py -a base=BASE_URL -a store=G102
+    scrapy runspider /path/to/bench/bare_spider.py -a base=BASE_URL -a store=G102 [-a items=0]
     # prints {"products": N} when it closes
 """
 
@@ -35,9 +37,9 @@ class BareSpider(scrapy.Spider):
     }
     products = 0
 
-    def __init__(self, base: str, store: str, **kwargs: Any) -> None:
+    def __init__(self, base: str, store: str, items: str = "1", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.base, self.store = base, store
+        self.base, self.store, self.yield_items = base, store, items != "0"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         spec = aldi.categories_request(self.base, store_id=self.store)
@@ -58,7 +60,7 @@ class BareSpider(scrapy.Spider):
 
     def listing(
         self, response: scrapy.http.Response, category: Category, offset: int
-    ) -> Iterator[scrapy.Request]:
+    ) -> Iterator[Any]:
         if aldi.is_end_of_listing(response.status):
             return
         page = aldi.parse_search(
@@ -68,6 +70,8 @@ class BareSpider(scrapy.Spider):
             category_path=category.path,
         )
         self.products += len(page.items)
+        if self.yield_items:
+            yield from page.items
         if page.next_page is not None:
             yield self.page(category, page.next_page)
 

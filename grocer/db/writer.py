@@ -342,9 +342,7 @@ class PriceWriter:
             for o in observations
         ]
         category_ids = self._category_ids(connection, observations)
-        listing_infos, new_listings = self._resolve_listings(
-            connection, observations, category_ids
-        )
+        listing_infos, new_listings = self._resolve_listings(connection, observations, category_ids)
         by_store: dict[int, list[tuple[Observation, int]]] = defaultdict(list)
         for obs, store_pk, info in zip(observations, store_pks, listing_infos, strict=True):
             if obs.price_hash is not None:

@@ -33,6 +33,7 @@ from grocer.retailers.common import (
     sku_text,
     title_case,
     title_case_path,
+    to_decimal,
 )
 from grocer.retailers.stores import canonical_store_id
 
@@ -159,7 +160,9 @@ def parse_search(
     """A product-search response -> items and the next offset.
 
     The listing ends (``next_page`` None) on empty ``data``; HTTP 400 (past the last page)
-    is the caller's to check with :func:`is_end_of_listing`.
+    is the caller's to check with :func:`is_end_of_listing`.  ``meta.pagination.totalCount``,
+    when the response has it, is kept as the listing's length (it orders the crawl; it never
+    ends a listing).
     """
     data = require_dict(payload, "product search")
     store_id = canonical_store_id(ALDI, store_id)
@@ -180,9 +183,11 @@ def parse_search(
                 page_key=page_key,
             )
         )
+    total = to_decimal(dig(data, "meta", "pagination", "totalCount"))
     return ListingPage(
         items=items,
         next_page=offset + limit if products else None,
+        total=int(total) if total is not None and total >= 0 else None,
         skus=frozenset(i.sku for i in items if i.sku),
         skipped=skipped,
     )

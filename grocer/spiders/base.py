@@ -32,6 +32,18 @@ from grocer.retailers.common import (
 from grocer.retailers.stores import canonical_store_id
 
 END = "end"
+# Request priorities (higher first).  Every category's first page goes first, so the listings'
+# lengths are learnt early; then the listing with the most pages left continues first, so a
+# long listing does not start last and finish alone (its pages can only follow one another).
+FIRST_PAGE_PRIORITY = 8
+
+
+def listing_priority(pages_left: int | None) -> int:
+    """The priority of a listing's next page: more pages left, sooner (in a few steps, so
+    Scrapy's job directory keeps a handful of queues, not one per length)."""
+    if pages_left is None:
+        return 0
+    return min(pages_left.bit_length(), FIRST_PAGE_PRIORITY - 1)
 
 
 def page_key(category: Category, page: int | str) -> str:
@@ -137,7 +149,7 @@ class RetailerSpider(scrapy.Spider):
             if page is None:
                 self.crawler.stats.inc_value("grocer/resume/categories_skipped")
                 continue
-            yield self.listing_request(category, page)
+            yield self._first(self.listing_request(category, page))
 
     def parse_listing(
         self,
@@ -175,13 +187,15 @@ class RetailerSpider(scrapy.Spider):
             self.sample_plan.arrived([item.sku for item in listing.items])
             yield from self._sample_wave()
         elif not ended:
-            yield self.listing_request(category, listing.next_page, listing.skus)
+            request = self.listing_request(category, listing.next_page, listing.skus)
+            request.priority = listing_priority(self.pages_left(listing))
+            yield request
 
     def _sample_wave(self) -> Iterable[scrapy.Request]:
         assert self.sample_plan is not None
         for category in self.sample_plan.next_wave():
             self.crawler.stats.inc_value("grocer/sample/pages")
-            yield self.listing_request(category, self.first_page)
+            yield self._first(self.listing_request(category, self.first_page))
 
     # ------------------------------------------------------------------ helpers
 
@@ -226,6 +240,18 @@ class RetailerSpider(scrapy.Spider):
             self._resume_from = {cat: n + self.page_step for cat, n in last.items()}
             self._resume_from.update(dict.fromkeys(ended))
         return self._resume_from.get(category.key, self.first_page)
+
+    def pages_left(self, listing: ListingPage) -> int | None:
+        """Pages of the listing from its next page on, when the retailer said its length."""
+        if listing.total is None or listing.next_page is None:
+            return None
+        start = (listing.next_page - self.first_page) // self.page_step * self.page_size
+        return max(0, -(-(listing.total - start) // self.page_size))
+
+    @staticmethod
+    def _first(request: scrapy.Request) -> scrapy.Request:
+        request.priority = FIRST_PAGE_PRIORITY
+        return request
 
     @staticmethod
     def response_moment(response: Response) -> datetime:

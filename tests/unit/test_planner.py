@@ -56,7 +56,9 @@ def test_health_checks_are_sampled_crawls_and_a_recent_sample_is_not_repeated() 
     stores = [
         store(1, is_member=True, verified_on=old, last_observed=old),
         # sampled two days ago without a conclusive comparison: not checked again yet
-        store(2, is_member=True, verified_on=old, last_observed=old, last_sampled=date(2025, 9, 22)),
+        store(
+            2, is_member=True, verified_on=old, last_observed=old, last_sampled=date(2025, 9, 22)
+        ),
         store(3, last_observed=date(2025, 9, 20)),
     ]
     orders = plan(stores, TODAY, policy)

@@ -191,7 +191,10 @@ def test_store_mismatch_retry_asks_for_a_fresh_session() -> None:
     first = send(middleware, Request(URL))
     retry = Request(URL, meta={coles_session.REFRESH_META: True, **first.meta})
     send(middleware, retry)
-    generations = first.meta[coles_session.GENERATION_META], retry.meta[coles_session.GENERATION_META]
+    generations = (
+        first.meta[coles_session.GENERATION_META],
+        retry.meta[coles_session.GENERATION_META],
+    )
     assert browser.loads == 2 and generations[1] > generations[0]
     assert coles_session.REFRESH_META not in retry.meta
 

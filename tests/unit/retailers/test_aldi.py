@@ -99,6 +99,18 @@ def test_pagination(fixture_json: Callable[[str], Any]) -> None:
     assert search({"data": None}).next_page is None
 
 
+def test_the_listing_length_is_kept_but_never_ends_a_listing(
+    fixture_json: Callable[[str], Any],
+) -> None:
+    payload = fixture_json("aldi/product_search.json")
+    assert search(payload).total is None  # not every answer says it
+    payload["meta"] = {"pagination": {"offset": 60, "limit": 30, "totalCount": 61}}
+    page = search(payload, offset=60)
+    assert (page.total, page.next_page) == (61, 90)  # 400 or empty data still ends it
+    payload["meta"]["pagination"]["totalCount"] = "many"
+    assert search(payload, offset=60).total is None
+
+
 @pytest.mark.parametrize(
     ("status", "payload", "ended"),
     [
