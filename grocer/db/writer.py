@@ -46,7 +46,7 @@ T = TypeVar("T")
 
 # Statements built once: expanding IN parameters keep SQLAlchemy from rebuilding and
 # re-keying a statement for every batch.
-_LISTINGS_BY_SKU = (
+_LISTINGS_OF_COMPANY = (
     select(
         Listing.sku,
         Listing.id,
@@ -56,11 +56,9 @@ _LISTINGS_BY_SKU = (
         Product.barcode,
     )
     .join(Product, Product.id == Listing.product_id)
-    .where(
-        Listing.company_id == bindparam("company_id"),
-        Listing.sku.in_(bindparam("skus", expanding=True)),
-    )
+    .where(Listing.company_id == bindparam("company_id"))
 )
+_LISTINGS_BY_SKU = _LISTINGS_OF_COMPANY.where(Listing.sku.in_(bindparam("skus", expanding=True)))
 _PRODUCTS_BY_BARCODE = select(Product.id, Product.barcode, Product.matching_key).where(
     Product.barcode.in_(bindparam("values", expanding=True))
 )
@@ -111,6 +109,8 @@ class _Caches:
     categories: dict[tuple[int, str], int] = field(default_factory=dict)
     brands: dict[str, int] = field(default_factory=dict)
     listings: dict[tuple[int, str], _ListingInfo] = field(default_factory=dict)
+    # companies whose every listing is in ``listings``: a sku missing there is new
+    complete_companies: set[int] = field(default_factory=set)
     by_barcode: dict[str, int] = field(default_factory=dict)
     by_key: dict[str, int] = field(default_factory=dict)
     product_barcode: dict[int, str | None] = field(default_factory=dict)
@@ -285,6 +285,20 @@ class PriceWriter:
             rows = connection.execute(select(CrawlPage.page).where(CrawlPage.run_id == run_id))
             return {row[0] for row in rows}
 
+    def preload_listings(self, company: str) -> int:
+        """Load every listing of ``company`` at once, so that writing a page looks none up.
+
+        A full crawl meets most of its company's listings; one query replaces one per page.
+        A listing another writer creates meanwhile makes an insert conflict, and the retried
+        transaction looks listings up again.  Returns the number loaded.
+        """
+        company_id = COMPANY_IDS[company]
+        with self.engine.connect() as connection:
+            rows = connection.execute(_LISTINGS_OF_COMPANY, {"company_id": company_id})
+            count = self._cache_listings(company_id, rows)
+        self._cache.complete_companies.add(company_id)
+        return count
+
     # ---------------------------------------------------------------- writing
 
     def write(
@@ -438,11 +452,17 @@ class PriceWriter:
                 rows = connection.execute(
                     _LISTINGS_BY_SKU, {"company_id": company_id, "skus": list(chunk)}
                 )
-                for sku, listing_id, product_id, category_id, url, barcode in rows:
-                    self._cache.listings[(company_id, sku)] = _ListingInfo(
-                        listing_id, product_id, category_id, url
-                    )
-                    self._cache.product_barcode[product_id] = barcode
+                self._cache_listings(company_id, rows)
+
+    def _cache_listings(self, company_id: int, rows: Iterable[Any]) -> int:
+        """Cache rows of ``_LISTINGS_OF_COMPANY``; returns how many."""
+        listings, product_barcode = self._cache.listings, self._cache.product_barcode
+        count = 0
+        for sku, listing_id, product_id, category_id, url, barcode in rows:
+            listings[(company_id, sku)] = _ListingInfo(listing_id, product_id, category_id, url)
+            product_barcode[product_id] = barcode
+            count += 1
+        return count
 
     def _load_products(self, connection: Connection, barcodes: set[str], keys: set[str]) -> None:
         cache = self._cache
@@ -468,7 +488,11 @@ class PriceWriter:
         returns each observation's listing and the ids of the listings created."""
         cache = self._cache
         listing_keys = [(COMPANY_IDS[o.company], o.sku) for o in observations]
-        unknown = {k for k in listing_keys if k not in cache.listings}
+        unknown = {
+            k
+            for k in listing_keys
+            if k not in cache.listings and k[0] not in cache.complete_companies
+        }
         if unknown:
             self._load_listings(connection, unknown)
         identity_codes = {o.gtin.code for o in observations if o.gtin.is_identity and o.gtin.code}

@@ -92,6 +92,9 @@ class StorePricesPipeline:
                 source=source,
                 kind=SAMPLE_RUN if spider.sample else FULL_RUN,
             )
+        if not spider.sample:  # a full crawl meets most listings: load them in one query
+            known = self.writer.preload_listings(spider.company)
+            logger.info("%d %s listings known before the crawl", known, spider.company)
         spider.context = StoreContext(
             timezone=info.timezone if info else StoreContext.timezone,
             aux_id=info.aux_id if info else None,
