@@ -21,7 +21,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select
 
 from grocer.db.engine import is_sqlite
-from grocer.db.models import GroupMembership, Listing, Price, Store
+from grocer.db.models import PRICE_STATE, GroupMembership, Listing, Price, Store
 from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
 
 if TYPE_CHECKING:
@@ -138,15 +138,7 @@ def page_statement(where: PriceFilter) -> Select[Any]:
             Store.retailer_store_id,
             Listing.sku,
             Listing.product_id,
-            Price.price,
-            Price.was_price,
-            Price.unit_price,
-            Price.unit,
-            Price.is_special,
-            Price.promo_text,
-            Price.price_hash,
-            Price.first_seen,
-            Price.last_seen,
+            *PRICE_STATE,
         )  # fmt: skip
         # Store and listing give the retailer's own ids; both joins are primary-key lookups.
         .join(Store, Store.id == Price.store_id)

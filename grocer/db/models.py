@@ -168,6 +168,19 @@ class Price(Base):
     last_seen: Mapped[date] = mapped_column(Date)
 
 
+# What a price row says, in the order readers (export, the zone resolver) select it.
+PRICE_STATE = (
+    Price.price,
+    Price.was_price,
+    Price.unit_price,
+    Price.unit,
+    Price.is_special,
+    Price.promo_text,
+    Price.price_hash,
+    Price.first_seen,
+    Price.last_seen,
+)
+
 FULL_RUN, SAMPLE_RUN = "full", "sample"
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from grocer.db.models import GroupMembership, Price, Store
+from grocer.db.models import PRICE_STATE, GroupMembership, Price, Store
 
 IN_CHUNK = 5_000  # ids per IN (...) list: well under SQLite's and PostgreSQL's limits
 
@@ -58,19 +58,7 @@ class ResolvedPrice:
 
 
 _Own = aliased(Price, name="own")
-_STATE = (
-    Price.id,
-    Price.listing_id,
-    Price.price,
-    Price.was_price,
-    Price.unit_price,
-    Price.unit,
-    Price.is_special,
-    Price.promo_text,
-    Price.price_hash,
-    Price.first_seen,
-    Price.last_seen,
-)
+_STATE = (Price.id, Price.listing_id, *PRICE_STATE)
 
 
 def _chunks(ids: Sequence[int] | None) -> Iterator[Sequence[int] | None]:
