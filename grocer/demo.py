@@ -33,7 +33,9 @@ STORES: tuple[tuple[str, str], ...] = (
     ("aldi", "G467"), ("aldi", "G391"), ("aldi", "G102"), ("aldi", "G107"),
     ("woolworths", "1147"), ("woolworths", "1304"), ("iga", "14850"), ("coles", "COL:401"),
 )  # fmt: skip
-LOCATORS = (("aldi_stores", "2"), ("woolworths_stores", "5"), ("iga_stores", "5"))
+LOCATORS = (
+    ("coles_stores", "5"), ("aldi_stores", "2"), ("woolworths_stores", "5"), ("iga_stores", "5"),
+)  # fmt: skip
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"]
 
 
