@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
-from grocer.db.models import Listing, Product, Store
+from grocer.db.models import GroupMembership, Listing, Product, Store, StoreGroup
 from grocer.db.stores import COMPANY_IDS
 from grocer.ingest.runner import ingest_files
 
@@ -89,3 +89,19 @@ def product_pk(engine: Engine, company: str, sku: str) -> int:
             .join(Listing, Listing.product_id == Product.id)
             .where(Listing.company_id == COMPANY_IDS[company], Listing.sku == sku)
         ).scalar_one()
+
+
+def zone(engine: Engine, company: str, anchor: int, *members: int) -> None:
+    """Put ``members`` in ``anchor``'s price zone from DAY0 on (what zone maintenance records)."""
+    with engine.begin() as c:
+        group = c.execute(
+            insert(StoreGroup)
+            .values(company_id=COMPANY_IDS[company], anchor_store_id=anchor)
+            .returning(StoreGroup.id)
+        ).scalar_one()
+        for store in (anchor, *members):
+            c.execute(
+                insert(GroupMembership).values(
+                    store_id=store, group_id=group, anchor_store_id=anchor, valid_from=DAY0
+                )
+            )

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from grocer.analysis.bargains import detect_bargains
-from grocer.db.models import AnalysisRun, Bargain, GroupMembership, Price, StoreGroup
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.models import AnalysisRun, Bargain, Price
 from tests.integration.bargains.factories import (
     BARCODES,
     DAY0,
@@ -20,6 +19,7 @@ from tests.integration.bargains.factories import (
     product_pk,
     record,
     store_pk,
+    zone,
 )
 
 D = Decimal
@@ -75,26 +75,11 @@ def stored(engine: Engine) -> dict[int, tuple]:
         return {r[0]: tuple(r[1:]) for r in rows}
 
 
-def zone(engine: Engine, anchor: int, *members: int) -> None:
-    with engine.begin() as c:
-        group = c.execute(
-            insert(StoreGroup)
-            .values(company_id=COMPANY_IDS["woolworths"], anchor_store_id=anchor)
-            .returning(StoreGroup.id)
-        ).scalar_one()
-        for store in (anchor, *members):
-            c.execute(
-                insert(GroupMembership).values(
-                    store_id=store, group_id=group, anchor_store_id=anchor, valid_from=DAY0
-                )
-            )
-
-
 def test_planted_bargains_decoys_and_reviews(engine: Engine, tmp_path: Path) -> None:
     planted(engine, tmp_path)
     coles, wool = store_pk(engine, "coles", "COL:401"), store_pk(engine, "woolworths", "1147")
     aldi = store_pk(engine, "aldi", "G102")
-    zone(engine, wool, store_pk(engine, "woolworths", "1148"))
+    zone(engine, "woolworths", wool, store_pk(engine, "woolworths", "1148"))
     p = {name: product_pk(engine, company, sku) for name, company, sku in [
         ("P1", "coles", "c1"), ("P4", "coles", "c4"), ("P5", "coles", "c5"), ("P6", "aldi", "a6"),
     ]}  # fmt: skip

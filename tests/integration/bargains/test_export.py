@@ -11,11 +11,11 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select, update
 
 from grocer.analysis.export import PriceFilter, export_prices, parse_row, price_pages
 from grocer.cli import main
-from grocer.db.models import GroupMembership, Price, StoreGroup
+from grocer.db.models import Price
 from grocer.db.stores import COMPANY_IDS
 from tests.integration.bargains.bulk import (
     LAST_SEEN,
@@ -24,7 +24,7 @@ from tests.integration.bargains.bulk import (
     make_stores,
     price_rows,
 )
-from tests.integration.bargains.factories import DAY0, daily, ingest, store_pk
+from tests.integration.bargains.factories import DAY0, daily, ingest, store_pk, zone
 
 
 def all_ids(engine: Engine) -> list[int]:
@@ -151,18 +151,7 @@ def test_resolved_export_gives_a_zone_member_its_anchors_rows(
         *daily("aldi", "G103", "b", [("2.50", 3)]),  # the member's exception
     ])  # fmt: skip
     anchor, member = store_pk(engine, "aldi", "G102"), store_pk(engine, "aldi", "G103")
-    with engine.begin() as c:
-        group = c.execute(
-            insert(StoreGroup)
-            .values(company_id=COMPANY_IDS["aldi"], anchor_store_id=anchor)
-            .returning(StoreGroup.id)
-        ).scalar_one()
-        for store in (anchor, member):
-            c.execute(
-                insert(GroupMembership).values(
-                    store_id=store, group_id=group, anchor_store_id=anchor, valid_from=DAY0
-                )
-            )
+    zone(engine, "aldi", anchor, member)
 
     def view(resolved: bool) -> set[tuple[str, str, str, Decimal]]:
         return {

@@ -6,12 +6,18 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from grocer.analysis.specials import find_specials
-from grocer.db.models import GroupMembership, StoreGroup
-from grocer.db.stores import COMPANY_IDS
-from tests.integration.bargains.factories import DAY0, daily, ingest, listing_pk, record, store_pk
+from tests.integration.bargains.factories import (
+    DAY0,
+    daily,
+    ingest,
+    listing_pk,
+    record,
+    store_pk,
+    zone,
+)
 
 D = Decimal
 AS_OF = DAY0 + timedelta(days=27)  # the third day of the specials starting on DAY0 + 25
@@ -75,18 +81,7 @@ def test_a_zone_member_is_judged_on_its_anchors_history(engine: Engine, tmp_path
     anchor, member = store_pk(engine, "coles", "COL:401"), store_pk(engine, "coles", "COL:402")
     (alone,) = find_specials(engine, as_of=AS_OF)  # stored rows only: 2 days of history
     assert (alone.store_id, alone.verdict) == (member, "unknown")
-    with engine.begin() as c:
-        group = c.execute(
-            insert(StoreGroup)
-            .values(company_id=COMPANY_IDS["coles"], anchor_store_id=anchor)
-            .returning(StoreGroup.id)
-        ).scalar_one()
-        for store in (anchor, member):
-            c.execute(
-                insert(GroupMembership).values(
-                    store_id=store, group_id=group, anchor_store_id=anchor, valid_from=DAY0
-                )
-            )
+    zone(engine, "coles", anchor, member)
     (zoned,) = find_specials(engine, as_of=AS_OF)
     # 2.00 x 20 (anchor) + 2 own special days, 2.50 x 5 -> illusory
     assert (zoned.verdict, zoned.most_common, zoned.history_days) == ("illusory", D("2.00"), 27)
