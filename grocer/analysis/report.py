@@ -11,18 +11,18 @@ import html
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, case, func, insert, select
+from sqlalchemy import Connection, Engine, case, func, select
 from sqlalchemy.orm import aliased
 
+from grocer.analysis.runs import fail_run, finish_run, open_run
 from grocer.analysis.specials import ILLUSORY, SpecialCheck, find_specials
 from grocer.analysis.zones.resolver import store_history
 from grocer.constants import COMPANY_NAMES
 from grocer.db.models import (
-    AnalysisRun,
     Bargain,
     CrawlRun,
     GroupMembership,
@@ -492,8 +492,30 @@ def build_report(
         >>> report = build_report(engine, as_of=date.today(), out_dir=Path("out"))  # doctest: +SKIP
         >>> print("\\n".join(report.lines()))  # doctest: +SKIP
     """
-    started = datetime.now(UTC)
     report = Report(as_of=as_of)
+    report.run_id = open_run(engine, RUN_KIND, as_of=as_of)
+    try:
+        _gather(
+            engine, report, out_dir=out_dir, top=top, illusory_limit=illusory_limit, charts=charts
+        )
+    except BaseException:
+        fail_run(engine, report.run_id)
+        raise
+    finish_run(engine, report.run_id, {
+        **report.totals,
+        "bargains": len(report.bargains),
+        "reviews": len(report.reviews),
+        "illusory": report.specials[ILLUSORY],
+        "html": str(report.html_path),
+    })  # fmt: skip
+    return report
+
+
+def _gather(
+    engine: Engine, report: Report, *, out_dir: Path, top: int, illusory_limit: int, charts: bool
+) -> None:
+    """Fill ``report`` from the database and write its HTML page (and charts)."""
+    as_of = report.as_of
     with engine.connect() as connection:
         report.totals = _totals(connection)
         report.companies = company_figures(connection, as_of)
@@ -510,26 +532,6 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     report.html_path = out_dir / f"report-{as_of.isoformat()}.html"
     report.html_path.write_text(render_html(report, out_dir), encoding="utf-8")
-    with engine.begin() as connection:
-        report.run_id = connection.execute(
-            insert(AnalysisRun)
-            .values(
-                kind=RUN_KIND,
-                as_of=as_of,
-                started_at=started,
-                finished_at=datetime.now(UTC),
-                status="finished",
-                summary={
-                    **report.totals,
-                    "bargains": len(report.bargains),
-                    "reviews": len(report.reviews),
-                    "illusory": report.specials[ILLUSORY],
-                    "html": str(report.html_path),
-                },
-            )  # fmt: skip
-            .returning(AnalysisRun.id)
-        ).scalar_one()
-    return report
 
 
 def _chart_path(chart_dir: Path, bargain: BargainLine) -> Path:

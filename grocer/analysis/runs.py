@@ -1,8 +1,13 @@
-"""An analysis's ``analysis_runs`` row: opened as running, ended finished or failed."""
+"""An analysis's ``analysis_runs`` row: opened as running, ended finished or failed.
+
+An analysis that writes results finishes its row in the same transaction as its results; one
+that writes none (the report) finishes it with :func:`finish_run`.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, update
 
@@ -36,4 +41,14 @@ def fail_run(engine: Engine, run_id: int) -> None:
             update(AnalysisRun)
             .where(AnalysisRun.id == run_id)
             .values(status="failed", finished_at=datetime.now(UTC))
+        )
+
+
+def finish_run(engine: Engine, run_id: int, summary: dict[str, Any]) -> None:
+    """Record that an analysis finished, with its summary."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(AnalysisRun)
+            .where(AnalysisRun.id == run_id)
+            .values(status="finished", finished_at=datetime.now(UTC), summary=summary)
         )

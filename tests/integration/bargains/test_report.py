@@ -67,8 +67,24 @@ def test_the_report(engine: Engine, tmp_path: Path) -> None:
     assert f'<img src="charts/{bargain.chart.name}"' in page
     assert "Muesli" in page and "Crackers" in page
     with engine.connect() as c:
-        kinds = c.execute(select(AnalysisRun.kind).order_by(AnalysisRun.id)).scalars().all()
-    assert kinds == ["bargains", "report"]
+        runs = c.execute(select(AnalysisRun.kind, AnalysisRun.status, AnalysisRun.summary)).all()
+    assert [(kind, status) for kind, status, _ in runs] == [
+        ("bargains", "finished"), ("report", "finished"),
+    ]  # fmt: skip
+    assert runs[1].summary["bargains"] == 1 and runs[1].summary["illusory"] == 1
+
+
+def test_a_report_that_cannot_be_written_is_recorded_as_failed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    dataset(engine, tmp_path / "feed")
+    blocked = tmp_path / "out"
+    blocked.write_text("a file where the report's folder should be")
+    with pytest.raises(OSError):
+        build_report(engine, as_of=AS_OF, out_dir=blocked, charts=False)
+    with engine.connect() as c:
+        runs = c.execute(select(AnalysisRun.kind, AnalysisRun.status)).all()
+    assert [tuple(r) for r in runs] == [("report", "failed")]
 
 
 def test_the_commands(
