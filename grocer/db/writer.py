@@ -93,7 +93,7 @@ class WriteStats:
         return dict(self.__dict__)
 
 
-@dataclass
+@dataclass(slots=True)
 class _ListingInfo:
     id: int
     product_id: int
