@@ -61,6 +61,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "grocer.crawl.jobdir.JobDirCleanup": 500,
+    "grocer.crawl.progress.CrawlProgress": 510,
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -71,6 +72,7 @@ GROCER_ENV = _config.env
 GROCER_DATABASE_URL = ""  # empty: resolved from the environment (and GROCER_ENV)
 GROCER_DATA_DIR = str(_config.data_dir)
 GROCER_WRITE_BATCH = 500  # observations per transaction, at most
+GROCER_PROGRESS = True  # one x/y line per crawl on a terminal (grocer crawl shows its own)
 GROCER_COLES_SESSION = False  # the Coles spiders switch the browser session on
 GROCER_COLES_SESSION_REFRESHES = 3  # session refreshes in a row without a good page, then stop
 GROCER_COLES_SESSION_TIMEOUT = 30.0  # seconds for the browser to reach the app

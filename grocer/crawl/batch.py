@@ -39,8 +39,12 @@ def crawl_stores(
     all are done.  ``on_done(store_id, finish_reason)`` is called as each one ends."""
     project = Settings()
     project.setmodule("grocer.settings", priority="project")
-    # The caller's logging stays as it is (``grocer`` configures the root logger itself).
-    project.setdict({"LOG_INSTALL_ROOT_HANDLER": False, **(settings or {})}, priority="cmdline")
+    # The caller's logging stays as it is (``grocer`` configures the root logger itself), and
+    # so does its progress line: one for the batch, none per crawl.
+    project.setdict(
+        {"LOG_INSTALL_ROOT_HANDLER": False, "GROCER_PROGRESS": False, **(settings or {})},
+        priority="cmdline",
+    )
     process = CrawlerProcess(project)
     result = BatchResult()
     queue: Iterator[str] = iter(store_ids)
