@@ -8,7 +8,7 @@ of those it wants. Log lines are written above the line while it is shown, not t
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
@@ -29,7 +29,7 @@ class CrawlProgress:
         self.crawler = crawler
         self.bar: tqdm[Any] | None = None
         self.products = 0
-        self._redirect: AbstractContextManager[None] | None = None
+        self._logs = ExitStack()  # log lines above the line while it is shown
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -67,14 +67,11 @@ class CrawlProgress:
             initial=0 if sample else int(skipped or 0),
         )
         if not self.bar.disable:
-            self._redirect = logs_above_bars()
-            self._redirect.__enter__()
+            self._logs.enter_context(logs_above_bars())
         return self.bar
 
     def spider_closed(self, spider: Any) -> None:
-        if self._redirect is not None:
-            self._redirect.__exit__(None, None, None)
-            self._redirect = None
+        self._logs.close()
         if self.bar is not None:
             self.bar.close()
             self.bar = None
