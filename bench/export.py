@@ -40,7 +40,7 @@ from grocer.analysis.export import (
 from grocer.db.engine import is_sqlite, make_engine
 from grocer.db.migrate import upgrade
 from grocer.db.models import Listing, Price, Product, Store
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 STORES, LISTINGS = 20, 1000

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from grocer.db.migrate import upgrade
 from grocer.db.models import Listing, Price, Product, Store
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 from grocer.ingest.records import item_from_record
 from grocer.ingest.runner import ingest_files
 from grocer.pipelines.normalize import normalize_item

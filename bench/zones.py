@@ -36,7 +36,7 @@ from grocer.analysis.zones.maintain import maintain_zones
 from grocer.db.bulk import insert_rows
 from grocer.db.migrate import upgrade
 from grocer.db.models import CrawlRun, GroupMembership, Listing, Price, Product, Store
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 from grocer.normalize.matching import price_hash
 
 AS_OF = date(2025, 9, 23)  # a Tuesday: every store is observed on Sunday and Tuesday

@@ -56,7 +56,7 @@ ITEM_PIPELINES = {
     "grocer.pipelines.validate.ValidatePipeline": 100,
     "grocer.pipelines.normalize.NormalizePipeline": 200,
     "grocer.pipelines.store_prices.StorePricesPipeline": 300,
-    "grocer.pipelines.stores.StoresPipeline": 400,
+    "grocer.pipelines.store_upsert.StoresPipeline": 400,
     "grocer.pipelines.barcodes.BarcodesPipeline": 500,  # coles_barcodes only
 }
 EXTENSIONS = {

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select
 
 from grocer.db.engine import is_sqlite
 from grocer.db.models import PRICE_STATE, GroupMembership, Listing, Price, Store
-from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
+from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 
 if TYPE_CHECKING:
     from grocer.analysis.zones.resolver import ResolvedPrice

@@ -32,7 +32,7 @@ from grocer.db.models import (
     Store,
     StoreGroup,
 )
-from grocer.db.stores import COMPANY_SLUGS
+from grocer.db.store_rows import COMPANY_SLUGS
 
 RUN_KIND = "report"
 CURRENT_DAYS = 3  # DESIGN §5: "current" is last seen within 3 days

@@ -23,9 +23,9 @@ def crawl(args: argparse.Namespace, config: Config) -> int:
 
     from grocer.crawl.batch import crawl_stores
     from grocer.db.models import Store
-    from grocer.db.stores import COMPANY_IDS
+    from grocer.db.store_rows import COMPANY_IDS
     from grocer.progress import progress
-    from grocer.retailers.stores import canonical_store_id
+    from grocer.retailers.store_records import canonical_store_id
     from grocer.scheduler.crawls import child_env
 
     company = args.retailer.lower()

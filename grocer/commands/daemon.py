@@ -13,7 +13,7 @@ from grocer.config import Config
 
 def parse_stores(text: str) -> list[tuple[str, str]]:
     """``aldi:G102,coles:COL:401`` -> [("aldi", "G102"), ("coles", "COL:401")]."""
-    from grocer.retailers.stores import canonical_store_id
+    from grocer.retailers.store_records import canonical_store_id
 
     pairs = []
     for part in filter(None, (p.strip() for p in text.split(","))):
@@ -48,7 +48,7 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
 
 def status(args: argparse.Namespace, config: Config) -> int:
     from grocer.db.models import AnalysisRun, CrawlRun, Store
-    from grocer.db.stores import COMPANY_SLUGS
+    from grocer.db.store_rows import COMPANY_SLUGS
     from grocer.scheduler.planner import plan
     from grocer.scheduler.state import store_states
 

@@ -24,8 +24,8 @@ def _store_ids(
 ) -> tuple[int, ...]:
     """Store primary keys for ``--store`` values (``1147``, ``COL:401``, ``woolworths:1147``)."""
     from grocer.db.models import Store
-    from grocer.db.stores import COMPANY_IDS
-    from grocer.retailers.stores import canonical_store_id
+    from grocer.db.store_rows import COMPANY_IDS
+    from grocer.retailers.store_records import canonical_store_id
 
     found: list[int] = []
     for text in raw:

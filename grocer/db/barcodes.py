@@ -22,7 +22,7 @@ from grocer.constants import COLES
 from grocer.db.engine import is_busy_error
 from grocer.db.merge import merge_products
 from grocer.db.models import CrawlRun, Listing, Price, Product
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 from grocer.normalize.gtin import Gtin
 
 logger = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from grocer.db.models import (
     Price,
     Product,
 )
-from grocer.db.stores import COMPANY_IDS, StoreRow, ensure_store, mark_crawled
+from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store, mark_crawled
 from grocer.normalize.product import Observation
 
 logger = logging.getLogger(__name__)

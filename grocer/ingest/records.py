@@ -14,11 +14,11 @@ from functools import lru_cache
 from typing import Any
 
 from grocer import constants as c
-from grocer.db.stores import StoreRow
+from grocer.db.store_rows import StoreRow
 from grocer.items import ProductItem
 from grocer.normalize.brand import coles_display_brand
 from grocer.pipelines.validate import Rejected
-from grocer.retailers.stores import canonical_store_id
+from grocer.retailers.store_records import canonical_store_id
 
 _ITEM_FIELDS = {f.name for f in fields(ProductItem)}
 DEFAULT_BANNERS = {c.COLES: "Coles", c.WOOLWORTHS: "Woolworths", c.ALDI: "Aldi", c.IGA: "IGA"}

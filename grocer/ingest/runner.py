@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Engine
 
 from grocer.constants import REJECT_MALFORMED_JSON, REJECT_MISSING_PRICE
-from grocer.db.stores import StoreRow
+from grocer.db.store_rows import StoreRow
 from grocer.db.writer import PriceWriter
 from grocer.ingest.records import item_from_record, records_in
 from grocer.memory import relaxed_gc

@@ -48,7 +48,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_playwright.page import PageMethod
 
 from grocer.retailers.nextjs import has_next_data
-from grocer.retailers.stores import coles_cookie_store_id
+from grocer.retailers.store_records import coles_cookie_store_id
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -18,7 +18,7 @@ from scrapy import signals
 from grocer.crawl.context import crawl_config
 from grocer.db import barcodes
 from grocer.db.migrate import upgrade
-from grocer.db.stores import StoreRow, store_info
+from grocer.db.store_rows import StoreRow, store_info
 from grocer.db.writer import PriceWriter
 from grocer.items import BarcodeItem
 from grocer.normalize.gtin import clean_gtin

@@ -20,7 +20,7 @@ from grocer.crawl.context import StoreContext, crawl_config
 from grocer.db.engine import display_url
 from grocer.db.migrate import upgrade
 from grocer.db.models import FULL_RUN, SAMPLE_RUN
-from grocer.db.stores import StoreRow, store_info
+from grocer.db.store_rows import StoreRow, store_info
 from grocer.db.writer import PriceWriter
 from grocer.items import ListingPageItem
 from grocer.memory import relax_gc

@@ -35,7 +35,7 @@ from grocer.retailers.common import (
     title_case_path,
     to_decimal,
 )
-from grocer.retailers.stores import canonical_store_id
+from grocer.retailers.store_records import canonical_store_id
 
 COMPANY = ALDI
 DEFAULT_BASE_URL = "https://api.aldi.com.au"

@@ -41,7 +41,7 @@ from grocer.retailers.common import (
     to_decimal,
 )
 from grocer.retailers.nextjs import extract_next_data, has_next_data, ld_json_gtin, page_props
-from grocer.retailers.stores import canonical_store_id, coles_banner, coles_cookie_store_id
+from grocer.retailers.store_records import canonical_store_id, coles_banner, coles_cookie_store_id
 
 COMPANY = COLES
 DEFAULT_BASE_URL = "https://www.coles.com.au"

@@ -38,7 +38,7 @@ from grocer.retailers.common import (
     to_bool,
     to_decimal,
 )
-from grocer.retailers.stores import canonical_store_id
+from grocer.retailers.store_records import canonical_store_id
 
 COMPANY = IGA
 DEFAULT_BASE_URL = "https://www.igashop.com.au"

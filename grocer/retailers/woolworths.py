@@ -37,7 +37,11 @@ from grocer.retailers.common import (
     to_bool,
     to_decimal,
 )
-from grocer.retailers.stores import WOOLWORTHS_BANNER, WOOLWORTHS_DIVISIONS, canonical_store_id
+from grocer.retailers.store_records import (
+    WOOLWORTHS_BANNER,
+    WOOLWORTHS_DIVISIONS,
+    canonical_store_id,
+)
 
 COMPANY = WOOLWORTHS
 DEFAULT_BASE_URL = "https://www.woolworths.com.au"

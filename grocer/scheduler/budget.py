@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import Connection, func, select
 
 from grocer.db.models import FULL_RUN, SAMPLE_RUN, CrawlRun, GroupMembership, Store
-from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
+from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import Policy
 from grocer.scheduler.state import in_another_stores_zone
 

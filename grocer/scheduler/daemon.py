@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from grocer.config import Config
 from grocer.db.engine import is_sqlite
-from grocer.db.stores import StoreRow, ensure_store
+from grocer.db.store_rows import StoreRow, ensure_store
 from grocer.scheduler import tasks
 from grocer.scheduler.clock import ScaledClock
 from grocer.scheduler.crawls import CrawlProcesses, child_env

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
 
 from grocer.db.models import FULL_RUN, SAMPLE_RUN, AnalysisRun, CrawlRun, GroupMembership, Store
-from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
+from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import StoreState
 
 

@@ -24,7 +24,7 @@ from grocer.sim.money import json_number
 from grocer.sim.pricing import Listing, unit_text
 from grocer.sim.rng import mix
 from grocer.sim.state import SimState
-from grocer.sim.stores import Store
+from grocer.sim.store_registry import Store
 from grocer.sim.webutil import (
     STORE_ID,
     WRONG_STORE,

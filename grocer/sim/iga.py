@@ -20,7 +20,7 @@ from aiohttp import web
 from grocer.sim.money import display, json_number
 from grocer.sim.pricing import Listing, unit_text
 from grocer.sim.state import SimState
-from grocer.sim.stores import Store
+from grocer.sim.store_registry import Store
 from grocer.sim.webutil import (
     STORE_ID,
     TreeIndex,

@@ -35,7 +35,7 @@ from grocer.sim.rng import text_seed
 
 if TYPE_CHECKING:
     from grocer.sim.pricing import PriceModel
-    from grocer.sim.stores import Store
+    from grocer.sim.store_registry import Store
 
 PLANTED_ALDI_SKU = "000000000999000001"
 

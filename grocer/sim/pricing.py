@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from grocer.sim.clock import price_week
 from grocer.sim.money import display, scale_cents, scale_ratio, shelf_round
 from grocer.sim.rng import mix, text_seed, unit
-from grocer.sim.stores import NATIONAL, Store
+from grocer.sim.store_registry import NATIONAL, Store
 
 if TYPE_CHECKING:
     from grocer.sim.catalogue import Catalogue, Product

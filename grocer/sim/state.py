@@ -15,7 +15,7 @@ from grocer.sim.clock import DEFAULT_START, SimClock
 from grocer.sim.faults import FaultInjector
 from grocer.sim.planted import Planted, build_planted
 from grocer.sim.pricing import Listing, PriceModel
-from grocer.sim.stores import Store, StoreRegistry, load_stores
+from grocer.sim.store_registry import Store, StoreRegistry, load_stores
 
 DEFAULT_SESSION_REQUESTS = 500
 

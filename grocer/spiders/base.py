@@ -29,7 +29,7 @@ from grocer.retailers.common import (
     RequestSpec,
     StoreMismatch,
 )
-from grocer.retailers.stores import canonical_store_id
+from grocer.retailers.store_records import canonical_store_id
 
 END = "end"
 # Request priorities (higher first).  Every category's first page goes first, so the listings'

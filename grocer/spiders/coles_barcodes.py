@@ -18,7 +18,7 @@ from grocer.items import BarcodeItem
 from grocer.middlewares import coles_session
 from grocer.retailers import coles
 from grocer.retailers.common import BlockedPage, MalformedPayload
-from grocer.retailers.stores import canonical_store_id
+from grocer.retailers.store_records import canonical_store_id
 from grocer.spiders.coles import truthy
 
 HTTP_NOT_FOUND = 404

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from grocer.db.engine import make_engine
 from grocer.db.models import CrawlRun, Listing, Price, Product, Store
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 from grocer.sim.server import SimulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]

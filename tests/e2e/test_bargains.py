@@ -25,7 +25,7 @@ from sqlalchemy import Engine, or_, select
 from grocer.analysis.bargains import FRESH_DAYS, classify, detect_bargains
 from grocer.analysis.specials import find_specials
 from grocer.db.models import Bargain, Listing, Price, Product, Store
-from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
+from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.sim.server import SimulatorServer
 from tests.e2e.conftest import START_DATE, Crawler
 

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
 from grocer.db.models import CrawlRun, Listing, Price, Store
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 from grocer.normalize.unit_price import standard_unit_price
 from grocer.sim.server import SimulatorServer
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, select
 
 from grocer.db.migrate import upgrade
 from grocer.db.models import Listing, Product
-from grocer.db.stores import COMPANY_IDS, StoreRow, upsert_stores
+from grocer.db.store_rows import COMPANY_IDS, StoreRow, upsert_stores
 from grocer.normalize.gtin import clean_gtin
 from grocer.sim.server import SimulatorServer
 from tests.e2e.test_coles import (

@@ -62,7 +62,7 @@ from grocer.analysis.zones.snapshots import (
 )
 from grocer.db.bulk import insert_returning_ids
 from grocer.db.models import AnalysisRun, ComparisonCache, GroupMembership, Store, StoreGroup
-from grocer.db.stores import COMPANY_IDS, COMPANY_SLUGS
+from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.progress import progress
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
 from grocer.db.models import GroupMembership, Store
-from grocer.db.stores import COMPANY_SLUGS
+from grocer.db.store_rows import COMPANY_SLUGS
 
 # Rough state centres, used to place stores the store master gave no coordinates.
 STATE_CENTRES: dict[str, tuple[float, float]] = {

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, insert, select
 
 from grocer.db.models import Listing, Price, Product, Store
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 
 LAST_SEEN = date(2025, 9, 30)
 HASH = "0" * 32

@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import Engine, insert, select
 
 from grocer.db.models import GroupMembership, Listing, Product, Store, StoreGroup
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 from grocer.ingest.runner import ingest_files
 
 DAY0 = date(2025, 9, 1)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, update
 from grocer.analysis.export import PriceFilter, export_prices, parse_row, price_pages
 from grocer.cli import main
 from grocer.db.models import Price
-from grocer.db.stores import COMPANY_IDS
+from grocer.db.store_rows import COMPANY_IDS
 from tests.integration.bargains.bulk import (
     LAST_SEEN,
     insert_prices,

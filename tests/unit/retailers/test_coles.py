@@ -22,7 +22,7 @@ from grocer.retailers.common import (
     StoreMismatch,
 )
 from grocer.retailers.nextjs import extract_next_data
-from grocer.retailers.stores import classify_store
+from grocer.retailers.store_records import classify_store
 
 BASE = "https://www.coles.com.au"
 PAGE1 = "coles/browse_fruit_vegetables_page1.html"

@@ -11,7 +11,7 @@ import pytest
 from grocer.constants import NOT_CRAWLABLE_NO_SHOP
 from grocer.retailers import iga
 from grocer.retailers.common import Category, ListingPage, MalformedPayload
-from grocer.retailers.stores import classify_store
+from grocer.retailers.store_records import classify_store
 
 FRUIT = "iga/search_fruit.json"
 

@@ -1,4 +1,4 @@
-"""Tests for grocer.retailers.stores: canonical ids, classification, the store master import."""
+"""Tests for grocer.retailers.store_records: canonical ids, classification, the store master import."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from grocer.constants import NOT_CRAWLABLE_FUEL, NOT_CRAWLABLE_LIQUOR, NOT_CRAWLABLE_NO_SHOP
 from grocer.items import StoreItem
-from grocer.retailers.stores import (
+from grocer.retailers.store_records import (
     canonical_store_id,
     classify_store,
     coles_cookie_store_id,

@@ -12,7 +12,7 @@ import pytest
 from grocer.constants import NOT_CRAWLABLE_FUEL, PROMOTIONAL_ROOTS
 from grocer.retailers import woolworths
 from grocer.retailers.common import Category, ListingPage, MalformedPayload, StoreMismatch
-from grocer.retailers.stores import classify_store
+from grocer.retailers.store_records import classify_store
 
 BASE = "https://www.woolworths.com.au"
 PATH = ["Poultry, Meat & Seafood", "Pork"]

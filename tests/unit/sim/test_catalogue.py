@@ -11,7 +11,7 @@ import pytest
 from grocer.retailers import aldi, coles, iga, woolworths
 from grocer.sim.build_catalogue import DEFAULT_CORPUS, build
 from grocer.sim.catalogue import DATA_DIR, gtin_check_digit, load_catalogue
-from grocer.sim.stores import load_stores
+from grocer.sim.store_registry import load_stores
 from grocer.sim.webutil import TreeIndex
 
 

@@ -11,7 +11,7 @@ from grocer.config import Config
 
 
 def import_master(args: argparse.Namespace, config: Config) -> int:
-    from grocer.stores import import_store_master
+    from grocer.store_import import import_store_master
 
     path = Path(args.file)
     if not path.is_file():

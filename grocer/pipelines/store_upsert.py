@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 from grocer.crawl.context import crawl_config
 from grocer.db.migrate import upgrade
-from grocer.db.stores import StoreRow, upsert_stores
+from grocer.db.store_rows import StoreRow, upsert_stores
 from grocer.items import StoreItem
-from grocer.stores import store_row
+from grocer.store_import import store_row
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from grocer.db.stores import StoreRow, upsert_stores
+from grocer.db.store_rows import StoreRow, upsert_stores
 from grocer.items import StoreItem
-from grocer.retailers.stores import classify_store, parse_store_master
+from grocer.retailers.store_records import classify_store, parse_store_master
 
 
 def store_row(item: StoreItem) -> StoreRow:
