@@ -6,11 +6,12 @@ change-only price rows with real price hashes).  Each zone's price list differs 
 on ~6% of listings; stores differ in assortment (up to 10% missing) and one in five has a
 one-off markdown.  Every store is observed on one day of the same price week.
 
-One maintenance run (phase 1, phase 2, retention) is timed, its SQL statements counted
-(``before_cursor_execute``), and the zones it finds compared with the true ones.  The baseline,
-a naive comparer that queries both stores of every pair and compares them in Python (joining
-each store to the first anchor it matches), runs on a ``--subset`` chain (200 stores) next to
-the engine on the same subset.  Ends with one line of JSON.
+One maintenance run (phase 1, phase 2, retention) is timed in a child process that only
+maintains, so its peak RSS is the maintenance's own, not the chain builder's; its SQL
+statements are counted (``before_cursor_execute``) and the zones it finds compared with the
+true ones.  The baseline, a naive comparer that queries both stores of every pair and
+compares them in Python (joining each store to the first anchor it matches), runs on a
+``--subset`` chain (200 stores) next to the engine on the same subset.  Ends with one line of JSON.
 
     python bench/zones.py [--stores 2000] [--listings 5000] [--zones 20] [--subset 200]
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from grocer.analysis.zones.compare import Outcome, PriceMap, compare_price_maps
 from grocer.analysis.zones.maintain import maintain_zones
@@ -39,6 +41,7 @@ from grocer.db.models import CrawlRun, GroupMembership, Listing, Price, Product,
 from grocer.db.store_rows import COMPANY_IDS
 from grocer.normalize.matching import price_hash
 
+ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2025, 9, 23)  # a Tuesday: every store is observed on Sunday and Tuesday
 FIRST = AS_OF - timedelta(days=2)
 ALDI = COMPANY_IDS["aldi"]
@@ -213,14 +216,36 @@ def naive_zones(engine: Engine, store_ids: list[int]) -> tuple[set[frozenset[int
     return {frozenset(m) for m in anchors.values()}, comparisons
 
 
-def count_statements(engine: Engine) -> list[int]:
-    counter = [0]
+# The maintenance run, alone in a process: seconds, statements, its summary and peak RSS.
+CHILD = """
+import json, sys, time
+from datetime import date
+from sqlalchemy import event
+from grocer.analysis.zones.maintain import maintain_zones
+from grocer.db.engine import make_engine
+engine = make_engine(sys.argv[1])
+statements = [0]
+def count(*_):
+    statements[0] += 1
+event.listen(engine, "before_cursor_execute", count)
+started = time.perf_counter()
+summary = maintain_zones(engine, as_of=date.fromisoformat(sys.argv[2]), companies=["aldi"])
+seconds = time.perf_counter() - started
+engine.dispose()
+with open("/proc/self/status") as status:  # VmHWM: the peak RSS since exec
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+aldi = summary.companies["aldi"]
+print(json.dumps({"seconds": seconds, "statements": statements[0], "peak_rss_kb": peak,
+                  "retention_s": summary.retention_seconds, "comparisons": aldi.comparisons,
+                  "merges": aldi.merges, "rows_deleted": aldi.rows_deleted}))
+"""
 
-    def count(*_: Any) -> None:
-        counter[0] += 1
 
-    event.listen(engine, "before_cursor_execute", count)
-    return counter
+def child_maintenance(url: str) -> dict[str, Any]:
+    """One maintenance run as of ``AS_OF`` in a fresh process; its figures."""
+    args = [sys.executable, "-c", CHILD, url, AS_OF.isoformat()]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -261,28 +286,25 @@ def main() -> int:
     build_s = time.perf_counter() - started
     with engine.connect() as connection:
         rows_before = connection.execute(select(func.count()).select_from(Price)).scalar_one()
-    statements = count_statements(engine)
-    started = time.perf_counter()
-    summary = maintain_zones(engine, as_of=AS_OF, companies=["aldi"])
-    maintenance_s = time.perf_counter() - started
-    sql_statements = statements[0]
+    engine.dispose()
+    run = child_maintenance(str(engine.url))
+    maintenance_s, sql_statements = run["seconds"], run["statements"]
     found = found_zones(engine)
     exact = found == true_zones(truth)
     with engine.connect() as connection:
         rows_after = connection.execute(select(func.count()).select_from(Price)).scalar_one()
-    aldi = summary.companies["aldi"]
     engine.dispose()
     print(
         f"chain: {args.stores} stores x {args.listings} listings, {rows_before} price rows "
         f"written in {build_s:.1f}s"
     )
     print(
-        f"maintenance: {maintenance_s:.2f}s ({summary.retention_seconds:.2f}s of it deleting "
-        f"rows), {sql_statements} SQL statements, "
-        f"{aldi.comparisons} exact comparisons, {aldi.merges} merges"
+        f"maintenance: {maintenance_s:.2f}s ({run['retention_s']:.2f}s of it deleting "
+        f"rows), {sql_statements} SQL statements, {run['comparisons']} exact comparisons, "
+        f"{run['merges']} merges, peak RSS {run['peak_rss_kb'] / 1024:.0f} MB"
     )
     print(f"zones found: {len(found)} (true: {args.zones}), exactly the true zones: {exact}")
-    print(f"price rows: {rows_before} -> {rows_after} ({aldi.rows_deleted} deleted)")
+    print(f"price rows: {rows_before} -> {rows_after} ({run['rows_deleted']} deleted)")
     figures = {
         "bench": "zones",
         "stores": args.stores,
@@ -291,7 +313,8 @@ def main() -> int:
         "zones_found": len(found),
         "zones_exact": exact,
         "maintenance_s": round(maintenance_s, 2),
-        "retention_s": round(summary.retention_seconds, 2),
+        "retention_s": round(run["retention_s"], 2),
+        "peak_rss_kb": run["peak_rss_kb"],
         "sql_statements": sql_statements,
         "rows_before": rows_before,
         "rows_after": rows_after,
