@@ -13,7 +13,7 @@ from grocer.config import Config
 def analyze_bargains(args: argparse.Namespace, config: Config) -> int:
     from grocer.analysis.bargains import detect_bargains
     from grocer.analysis.export import company_filter
-    from grocer.analysis.report import stored_bargains
+    from grocer.analysis.report_figures import stored_bargains
 
     engine = open_database(config)
     run = detect_bargains(

@@ -12,13 +12,14 @@ from grocer.config import Config
 
 def report(args: argparse.Namespace, config: Config) -> int:
     from grocer.analysis.report import build_report
+    from grocer.analysis.report_text import report_lines
 
     engine = open_database(config)
     out_dir = args.out or config.data_dir / "reports"
     built = build_report(
         engine, as_of=args.as_of, out_dir=out_dir, top=args.top, charts=not args.no_charts
     )
-    for line in built.lines():
+    for line in report_lines(built):
         print(line)
     print(f"html: {built.html_path}")
     return 0

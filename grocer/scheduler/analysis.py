@@ -26,9 +26,10 @@ def analysis_jobs() -> dict[str, AnalysisJob]:
 def write_report(engine: Engine, as_of: date, out_dir: Path) -> Path:
     """Print the report as of ``as_of`` and return the path of its HTML page."""
     from grocer.analysis.report import build_report
+    from grocer.analysis.report_text import report_lines
 
     report = build_report(engine, as_of=as_of, out_dir=out_dir)
-    for line in report.lines():
+    for line in report_lines(report):
         print(line)  # noqa: T201  (the report is the demo's output)
     assert report.html_path is not None
     return report.html_path

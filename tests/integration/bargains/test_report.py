@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from grocer.analysis.bargains import detect_bargains
 from grocer.analysis.report import build_report
+from grocer.analysis.report_text import report_lines
 from grocer.cli import main
 from grocer.db.models import AnalysisRun
 from tests.integration.bargains.factories import BARCODES, DAY0, daily, ingest, store_pk
@@ -56,7 +57,7 @@ def test_the_report(engine: Engine, tmp_path: Path) -> None:
     assert (illusory.product, illusory.check.was_price, illusory.check.most_common) == (
         "Crackers", Decimal("2.50"), Decimal("2.00"),
     )  # fmt: skip
-    text = "\n".join(report.lines())
+    text = "\n".join(report_lines(report))
     assert "$2.00 at coles COL:401 vs $3.60 at woolworths 1147" in text
     assert "Crackers: $2.00 'was $2.50' claims 20%, usually $2.00 (real 0%)" in text
 
