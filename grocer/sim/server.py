@@ -10,8 +10,8 @@ Each retailer is served under a path prefix with the real site's paths after it:
     /iga/api/storefront/stores/{id}/categories/{identifier}/search
     /iga/location/storelocator/183/   (salefinder JSONP)
 
-Control and ground truth live under ``/_sim/`` (``clock``, ``truth``, ``zones``, ``planted``,
-``requests``, ``faults``, ``stores``, ``coles/expire-sessions``, ``health``).
+Control and ground truth live under ``/_sim/`` (:mod:`grocer.sim.control_api`); every request
+passes :mod:`grocer.sim.http_middleware` (faults, ``Date``, the request log).
 
 Run it with ``serve(host="127.0.0.1", port=8411, date=None, day_seconds=None, scale=None,
 faults=None, seed=0, coles_session_requests=500, on_ready=None)`` (blocks until interrupted;
@@ -28,193 +28,20 @@ import ipaddress
 import logging
 import signal
 import threading
-import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from aiohttp import web
 
-from grocer.sim import aldi, coles, iga, woolworths
-from grocer.sim.faults import COMPANIES
+from grocer.sim import aldi, coles, control_api, iga, woolworths
+from grocer.sim.http_middleware import sim_middleware
 from grocer.sim.state import SimConfig, SimState, build_state
 from grocer.sim.truth import planted_cases, store_truth, zones
-from grocer.sim.webutil import STATE, STORE_ID, WRONG_STORE, dumps, json_response, state_of
+from grocer.sim.webutil import STATE
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-WRONG_STORE_ENDPOINTS = {"coles.browse", "coles.browse_sub", "woolworths.browse"}
 SHUTDOWN_TIMEOUT = 1.0
-
-
-def _corrupt(body: bytes, kind: str) -> bytes:
-    if kind == "truncated":
-        return body[: max(1, len(body) * 3 // 5)]
-    index = body.find(b'":')  # malformed: the first key/value separator becomes ';'
-    if index < 0:
-        return body[:-1] + b"\x00"
-    return body[: index + 1] + b";" + body[index + 2 :]
-
-
-@web.middleware
-async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Faults, the ``Date`` header and the request log around every handler."""
-    state = state_of(request)
-    company = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
-    endpoint = request.match_info.route.name or "unmatched"
-    fault = None
-    if company in COMPANIES:
-        latency = state.faults.latency(company)
-        if latency:
-            await asyncio.sleep(latency)
-        body = await request.read() if request.can_read_body else b""
-        key = f"{request.method} {request.path_qs} {zlib.crc32(body)}"
-        fault = state.faults.decide(company, key)
-        if fault == "wrong_store" and endpoint not in WRONG_STORE_ENDPOINTS:
-            fault = None
-    date_header = state.clock.http_date()
-    if fault in ("429", "503"):
-        settings = state.faults.settings[company]
-        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
-        response = json_response(
-            dumps({"message": "Too Many Requests" if fault == "429" else "Service Unavailable"}),
-            status=int(fault),
-        )
-        response.headers["Retry-After"] = str(settings.retry_after)
-        response.headers["Date"] = date_header
-        return response
-    if fault in ("drop", "timeout"):
-        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
-        if fault == "timeout":
-            await asyncio.sleep(state.faults.settings[company].hang)
-        if request.transport is not None:
-            request.transport.close()
-        raise asyncio.CancelledError  # nothing is written: the client sees the connection drop
-    if fault == "wrong_store":
-        request[WRONG_STORE] = True
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        exc.headers["Date"] = date_header
-        state.log.record(endpoint, str(exc.status), request.path_qs, request.get(STORE_ID))
-        raise
-    response.headers["Date"] = date_header
-    if fault in ("malformed", "truncated") and isinstance(response, web.Response):
-        raw = response.body
-        if isinstance(raw, bytes):
-            response.body = _corrupt(raw, fault)
-    outcome = f"fault:{fault}" if fault else str(response.status)
-    state.log.record(endpoint, outcome, request.path_qs, request.get(STORE_ID))
-    return response
-
-
-# ------------------------------------------------------------------------------ control API
-
-
-def _date_param(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text=f"invalid date: {text!r}") from exc
-
-
-async def health(request: web.Request) -> web.Response:
-    """GET /_sim/health."""
-    state = state_of(request)
-    return json_response(dumps({"ok": True, "date": state.today().isoformat()}))
-
-
-async def clock_view(request: web.Request) -> web.Response:
-    """GET /_sim/clock; POST it ``{"date": "2025-09-20", "advance_days": 1, "day_seconds": 5}``."""
-    state = state_of(request)
-    if request.method == "POST":
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise web.HTTPBadRequest(text="expected a JSON object")
-        day = _date_param(body.get("date"))
-        if day is not None or "day_seconds" in body:
-            speed = body["day_seconds"] if "day_seconds" in body else False
-            state.clock.set(day or state.today(), speed)
-        if body.get("advance_days"):
-            state.clock.advance(int(body["advance_days"]))
-    return json_response(
-        dumps({"date": state.today().isoformat(), "day_seconds": state.clock.day_seconds})
-    )
-
-
-async def truth_view(request: web.Request) -> web.Response:
-    """GET /_sim/truth?company=aldi&store=G102&date=2025-09-19."""
-    state = state_of(request)
-    q = request.query
-    try:
-        payload = store_truth(
-            state, q.get("company", ""), q.get("store", ""), _date_param(q.get("date"))
-        )
-    except KeyError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
-    return json_response(dumps(payload))
-
-
-async def zones_view(request: web.Request) -> web.Response:
-    """GET /_sim/zones[?company=coles]."""
-    return json_response(dumps(zones(state_of(request), request.query.get("company"))))
-
-
-async def planted_view(request: web.Request) -> web.Response:
-    """GET /_sim/planted."""
-    return json_response(dumps({"cases": planted_cases(state_of(request))}))
-
-
-async def requests_view(request: web.Request) -> web.Response:
-    """GET /_sim/requests; DELETE it to reset the counters."""
-    state = state_of(request)
-    if request.method == "DELETE":
-        state.log.reset()
-    return json_response(dumps(state.log.snapshot()))
-
-
-async def faults_view(request: web.Request) -> web.Response:
-    """GET /_sim/faults; POST ``{"spec": "aldi:429=0.05,latency=20ms"}`` (or a dict) to set."""
-    state = state_of(request)
-    if request.method == "POST":
-        body = await request.json()
-        spec = body.get("spec") if isinstance(body, dict) and "spec" in body else body
-        try:
-            state.faults.configure(spec)
-        except ValueError as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from exc
-    return json_response(dumps(state.faults.as_dict()))
-
-
-async def stores_view(request: web.Request) -> web.Response:
-    """GET /_sim/stores?company=aldi[&crawlable=1]: store ids, zones and crawlability."""
-    state = state_of(request)
-    company = request.query.get("company", "")
-    if company not in state.stores.stores:
-        raise web.HTTPNotFound(text=f"unknown company {company!r}")
-    only = request.query.get("crawlable") in ("1", "true")
-    stores = [
-        {
-            "store_id": s.store_id,
-            "name": s.name,
-            "state": s.state,
-            "banner": s.banner,
-            "crawlable": s.crawlable,
-            "zone": s.zone,
-            "retailer_store_id": s.tag,
-        }
-        for s in state.stores.stores[company]
-        if s.crawlable or not only
-    ]
-    return json_response(dumps({"company": company, "stores": stores}))
-
-
-async def expire_sessions(request: web.Request) -> web.Response:
-    """POST /_sim/coles/expire-sessions: end every Coles session."""
-    state_of(request).guard.expire_all()
-    return json_response(dumps({"ok": True}))
 
 
 def build_app(state: SimState) -> web.Application:
@@ -222,22 +49,7 @@ def build_app(state: SimState) -> web.Application:
     app = web.Application(middlewares=[sim_middleware], client_max_size=1024**2)
     app[STATE] = state
     app.add_routes(coles.routes() + woolworths.routes() + aldi.routes() + iga.routes())
-    app.add_routes(
-        [
-            web.get("/_sim/health", health, name="sim.health"),
-            web.get("/_sim/clock", clock_view, name="sim.clock"),
-            web.post("/_sim/clock", clock_view, name="sim.clock_set"),
-            web.get("/_sim/truth", truth_view, name="sim.truth"),
-            web.get("/_sim/zones", zones_view, name="sim.zones"),
-            web.get("/_sim/planted", planted_view, name="sim.planted"),
-            web.get("/_sim/requests", requests_view, name="sim.requests"),
-            web.delete("/_sim/requests", requests_view, name="sim.requests_reset"),
-            web.get("/_sim/faults", faults_view, name="sim.faults"),
-            web.post("/_sim/faults", faults_view, name="sim.faults_set"),
-            web.get("/_sim/stores", stores_view, name="sim.stores"),
-            web.post("/_sim/coles/expire-sessions", expire_sessions, name="sim.expire"),
-        ]
-    )
+    app.add_routes(control_api.routes())
     return app
 
 
