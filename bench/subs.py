@@ -23,7 +23,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import func, select, update
 
-from grocer.analysis.substitutions import find_substitutions
+from grocer.analysis.substitutions import SubstitutionSettings, find_substitutions
 from grocer.analysis.substitutions.embeddings import Encoder
 from grocer.db.migrate import upgrade
 from grocer.db.models import Product
@@ -119,9 +119,11 @@ def main() -> None:
             f"ingested in {time.perf_counter() - t0:.1f} s"
         )
 
-        encoder = Encoder()  # the model loads once, inside the first run
+        settings = SubstitutionSettings()
+        # The model loads once, inside the first run.
+        encoder = Encoder(settings.model_path, batch_size=settings.batch_size)
         t1 = time.perf_counter()
-        first = find_substitutions(engine, encoder=encoder)
+        first = find_substitutions(engine, settings=settings, encoder=encoder)
         first_s = time.perf_counter() - t1
         print(
             f"first run: {first_s:.1f} s, {first.encoded} texts encoded, "
@@ -139,7 +141,7 @@ def main() -> None:
 
         renamed = rename(engine, args.rename)
         t2 = time.perf_counter()
-        second = find_substitutions(engine, encoder=encoder)
+        second = find_substitutions(engine, settings=settings, encoder=encoder)
         second_s = time.perf_counter() - t2
         print(
             f"second run after renaming {renamed}: {second_s:.1f} s, {second.encoded} texts encoded"

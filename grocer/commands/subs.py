@@ -6,10 +6,25 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from grocer.analysis.substitutions.settings import SubstitutionSettings
 from grocer.commands import Commands, open_database, subgroup
 from grocer.config import Config
+
+DEFAULTS = SubstitutionSettings()
+
+
+def _settings(args: argparse.Namespace, config: Config) -> SubstitutionSettings:
+    """The settings of ``grocer analyze subs``: the defaults with the options given."""
+    return replace(
+        DEFAULTS,
+        max_per_level=args.max_per_level,
+        model_path=args.model_path or config.model_path,
+        chunk_elements=None if args.no_chunking else args.chunk_elements,
+        max_unchunked_block=args.max_unchunked_block,
+    )
 
 
 def analyze_subs(args: argparse.Namespace, config: Config) -> int:
@@ -21,14 +36,7 @@ def analyze_subs(args: argparse.Namespace, config: Config) -> int:
     engine = open_database(config)
     truth = barcode_pairs([Path(p) for p in args.truth]) if args.truth else None
     try:
-        summary = find_substitutions(
-            engine,
-            max_per_level=args.max_per_level,
-            model_path=args.model_path or config.model_path,
-            chunk_elements=None if args.no_chunking else args.chunk_elements,
-            max_unchunked_block=args.max_unchunked_block,
-            same_products=truth,
-        )
+        summary = find_substitutions(engine, settings=_settings(args, config), same_products=truth)
     except BlockTooLarge as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -92,9 +100,9 @@ def register(commands: Commands) -> None:
     parser.add_argument(
         "--max-per-level",
         type=int,
-        default=10,
+        default=DEFAULTS.max_per_level,
         metavar="N",
-        help="substitutes kept per product per level (default 10)",
+        help=f"substitutes kept per product per level (default {DEFAULTS.max_per_level})",
     )
     parser.add_argument(
         "--model-path",
@@ -102,7 +110,10 @@ def register(commands: Commands) -> None:
         help="a sentence-transformers model directory (default: packaged)",
     )
     parser.add_argument(
-        "--chunk-elements", type=int, default=4_000_000, help="similarities computed per chunk"
+        "--chunk-elements",
+        type=int,
+        default=DEFAULTS.chunk_elements,
+        help="similarities computed per chunk",
     )
     parser.add_argument(
         "--no-chunking",
@@ -112,7 +123,7 @@ def register(commands: Commands) -> None:
     parser.add_argument(
         "--max-unchunked-block",
         type=int,
-        default=5_000,
+        default=DEFAULTS.max_unchunked_block,
         help="largest cosine block allowed without chunking",
     )
     parser.add_argument(

@@ -3,7 +3,7 @@
 * MATCH: categories of different retailers whose names mean the same.  The name similarity is
   the best cosine of leaf against leaf, or of a leaf against the other's parent node ("Milk"
   at Aldi holds what Coles files under "Milk > Full Cream Milk"); the full paths must agree
-  too (cosine > ``CONTEXT_COSINE``), so "Pets > Fish" never matches "Deli > Deli Seafood >
+  too (cosine > ``context_cosine``), so "Pets > Fish" never matches "Deli > Deli Seafood >
   Fish", while IGA's "Grocery > Pantry > Confectionary > Chocolate Bars" still matches Coles'
   "Chips, Chocolates & Snacks > Chocolates > Chocolate Bars".
 * CLOSE / DISTANT: product-set Jaccard >= 0.80 / >= 0.60 between categories of two
@@ -13,9 +13,10 @@
   nearest name embedding at the other retailer with cosine >= ``identity_cosine``.
   Assortments differ, so the sets are compared on what the two retailers both sell: a
   product with no counterpart at the other retailer is in neither set.  At least
-  ``MIN_SHARED`` shared products are required.
+  ``min_shared`` shared products are required.
 
-A pair linked both ways keeps MATCH.  Links are ordered ``category_a < category_b``.
+A pair linked both ways keeps MATCH.  Links are ordered ``category_a < category_b``.  The
+thresholds are fields of :class:`~grocer.analysis.substitutions.settings.SubstitutionSettings`.
 """
 
 from __future__ import annotations
@@ -28,17 +29,20 @@ from typing import Literal
 
 import numpy as np
 
-from grocer.analysis.substitutions.comparisons import DEFAULT_CHUNK_ELEMENTS
 from grocer.analysis.substitutions.embeddings import Encoder
 from grocer.analysis.substitutions.frame import CategoryInfo, ProductFrame
+from grocer.analysis.substitutions.settings import (
+    CLOSE_JACCARD,
+    CONTEXT_COSINE,
+    DEFAULT_CHUNK_ELEMENTS,
+    DISTANT_JACCARD,
+    IDENTITY_COSINE,
+    MATCH_COSINE,
+    MIN_SHARED,
+    SubstitutionSettings,
+)
 
 LinkKind = Literal["MATCH", "CLOSE", "DISTANT"]
-MATCH_COSINE = 0.75
-CONTEXT_COSINE = 0.60
-CLOSE_JACCARD = 0.80
-DISTANT_JACCARD = 0.60
-IDENTITY_COSINE = 0.90
-MIN_SHARED = 3  # products: a Jaccard of 1/1 is no evidence
 
 
 @dataclass(frozen=True)
@@ -237,12 +241,8 @@ def category_links(
     vectors: np.ndarray,
     encoder: Encoder,
     *,
-    match_cosine: float = MATCH_COSINE,
-    close: float = CLOSE_JACCARD,
-    distant: float = DISTANT_JACCARD,
-    identity_cosine: float = IDENTITY_COSINE,
+    settings: SubstitutionSettings | None = None,
     identities: tuple[np.ndarray, np.ndarray] | None = None,
-    chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
 ) -> dict[tuple[int, int], LinkRecord]:
     """Every category link of the frame; a pair both matched and Jaccard-linked is MATCH.
 
@@ -250,24 +250,34 @@ def category_links(
         frame: the products, their listings' categories and the categories.
         vectors: the products' unit name embeddings (rows as ``frame``).
         encoder: the run's encoder, for the category names.
-        match_cosine: the MATCH threshold for names and paths.
-        close: the CLOSE Jaccard threshold.
-        distant: the DISTANT Jaccard threshold.
-        identity_cosine: the cosine from which cross-retailer nearest neighbours count as
-            one product in the Jaccard.
+        settings: the MATCH cosines, CLOSE / DISTANT Jaccards, ``min_shared``,
+            ``identity_cosine`` and chunk size (defaults: :class:`SubstitutionSettings`).
         identities: more counterpart pairs (frame indices), e.g. the level 1 and 2 pairs.
-        chunk_elements: similarities computed per chunk.
 
     Returns:
         ``{(category_a, category_b): LinkRecord}``.
     """
+    settings = settings or SubstitutionSettings()
     counts = shared_products(
         frame,
         vectors,
         identities=identities,
-        identity_cosine=identity_cosine,
-        chunk_elements=chunk_elements,
+        identity_cosine=settings.identity_cosine,
+        chunk_elements=settings.link_chunk_elements,
     )
-    links = jaccard_links(frame, counts, close=close, distant=distant)
-    links.update(match_links(frame.categories, encoder, threshold=match_cosine))
+    links = jaccard_links(
+        frame,
+        counts,
+        close=settings.close_jaccard,
+        distant=settings.distant_jaccard,
+        min_shared=settings.min_shared,
+    )
+    links.update(
+        match_links(
+            frame.categories,
+            encoder,
+            threshold=settings.match_cosine,
+            context=settings.context_cosine,
+        )
+    )
     return links

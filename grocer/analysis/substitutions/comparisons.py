@@ -23,11 +23,10 @@ from rapidfuzz import fuzz, process
 
 from grocer.analysis.substitutions.blocking import Block
 from grocer.analysis.substitutions.frame import ProductFrame, empty_records, make_records
+from grocer.analysis.substitutions.settings import COSINE, DEFAULT_CHUNK_ELEMENTS
 from grocer.normalize.sizes import Size, parse_size
 
 UNKNOWN_SIZES = frozenset({"", "ea"})
-# Elements of one similarity chunk (rows x columns): 4M float32 = 16 MB.
-DEFAULT_CHUNK_ELEMENTS = 4_000_000
 
 
 class Codes:
@@ -228,7 +227,7 @@ class CosineLevel:
     large block.  Each chunk keeps, per row and per column, only the ``top_n`` best pairs.
     """
 
-    threshold: float = 0.75
+    threshold: float = COSINE
 
     def pairs(
         self,
@@ -314,7 +313,7 @@ def compare_cosine(
     *,
     level: int,
     top_n: int,
-    threshold: float = 0.75,
+    threshold: float = COSINE,
     chunk_elements: int | None = DEFAULT_CHUNK_ELEMENTS,
 ) -> np.ndarray:
     """Level-3/4 records of a category block: cosine above ``threshold``."""

@@ -14,8 +14,7 @@ import numpy as np
 
 from grocer.analysis.substitutions.blocking import Block, Rule, pair_codes
 from grocer.analysis.substitutions.frame import ProductFrame
-
-ENUMERATE_LIMIT = 2_000_000  # pairs: above this the marginal count is not computed
+from grocer.analysis.substitutions.settings import ENUMERATE_LIMIT
 
 
 class BlockTooLarge(RuntimeError):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, select
 
+from grocer.analysis.substitutions.settings import BATCH_SIZE
 from grocer.db.bulk import insert_rows
 from grocer.db.models import Embedding
 
@@ -83,7 +84,9 @@ def load_model(path: Path) -> SentenceTransformer:
 class Encoder:
     """Encodes texts in batches with a model loaded on first use, once per instance."""
 
-    def __init__(self, model_path: str | os.PathLike[str] | None = None, *, batch_size: int = 64):
+    def __init__(
+        self, model_path: str | os.PathLike[str] | None = None, *, batch_size: int = BATCH_SIZE
+    ):
         self.path = resolve_model_path(model_path)
         self.name = model_name(self.path)
         self.batch_size = batch_size

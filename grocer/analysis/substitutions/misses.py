@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 from grocer.analysis.substitutions.comparisons import UNKNOWN_SIZES, sizes_agree
 from grocer.analysis.substitutions.embeddings import DEFAULT_MODEL_NAME
 from grocer.analysis.substitutions.frame import ProductFrame, load_frame
+from grocer.analysis.substitutions.settings import COSINE
 from grocer.analysis.substitutions.truth import SamePair
 from grocer.db.models import CategoryLink, Company, Embedding, Listing, Substitution
 
@@ -80,7 +81,7 @@ def explain_misses(
     pairs: Iterable[SamePair],
     *,
     model: str = DEFAULT_MODEL_NAME,
-    threshold: float = 0.75,
+    threshold: float = COSINE,
 ) -> list[Miss]:
     """The pairs of ``pairs`` the stored substitutions miss, with their reasons.
 

@@ -9,7 +9,6 @@ substitutions in one transaction, with an ``analysis_runs`` row of kind ``subs``
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,16 +25,8 @@ from grocer.analysis.substitutions.blocking import (
     block_on,
     category_links_rule,
 )
-from grocer.analysis.substitutions.categories import (
-    CLOSE_JACCARD,
-    DISTANT_JACCARD,
-    IDENTITY_COSINE,
-    MATCH_COSINE,
-    LinkRecord,
-    category_links,
-)
+from grocer.analysis.substitutions.categories import LinkRecord, category_links
 from grocer.analysis.substitutions.comparisons import (
-    DEFAULT_CHUNK_ELEMENTS,
     Codes,
     compare_cosine,
     compare_level_1,
@@ -55,6 +46,7 @@ from grocer.analysis.substitutions.frame import (
     load_frame,
 )
 from grocer.analysis.substitutions.scoring import score_pairs
+from grocer.analysis.substitutions.settings import SubstitutionSettings
 from grocer.analysis.substitutions.truth import SamePair, TruthReport, truth_report
 from grocer.db.bulk import insert_rows
 from grocer.db.models import AnalysisRun, CategoryLink, Substitution
@@ -67,8 +59,6 @@ LEVEL_1_RULE = block_on("brand", "first_word")
 # Level 2 compares the (brand, first word) blocks and, for names differing in their first
 # word ("pink salmon" / "wild alaskan pink salmon"), the (brand, last word) blocks.
 LEVEL_2_LAST_WORD_RULE = block_on("brand", "last_word")
-DEFAULT_MAX_UNCHUNKED_BLOCK = 5_000
-WRITE_BATCH = 5_000
 
 
 @dataclass
@@ -124,42 +114,24 @@ class _Timer:
 def find_substitutions(
     engine: Engine,
     *,
-    max_per_level: int = 10,
-    model_path: str | os.PathLike[str] | None = None,
+    settings: SubstitutionSettings | None = None,
     encoder: Encoder | None = None,
-    cosine: float = 0.75,
-    match_cosine: float = MATCH_COSINE,
-    close_jaccard: float = CLOSE_JACCARD,
-    distant_jaccard: float = DISTANT_JACCARD,
-    identity_cosine: float = IDENTITY_COSINE,
-    chunk_elements: int | None = DEFAULT_CHUNK_ELEMENTS,
-    max_unchunked_block: int = DEFAULT_MAX_UNCHUNKED_BLOCK,
-    batch_size: int = 64,
     same_products: Sequence[SamePair] | None = None,
 ) -> SubstitutionSummary:
     """Compute every product's substitutes at four levels and replace the stored ones.
 
     Level 1: same brand, same name without size, different sizes (1.0).  Level 2: same
     brand, ``token_set_ratio`` 91-99, same sizes (0.95).  Level 3: same category or
-    MATCH-linked categories, cosine > ``cosine``.  Level 4: CLOSE/DISTANT-linked
-    categories, cosine > ``cosine``.  A pair keeps its lowest level, then its best score.
+    MATCH-linked categories, cosine > ``settings.cosine``.  Level 4: CLOSE/DISTANT-linked
+    categories, cosine > ``settings.cosine``.  A pair keeps its lowest level, then its best
+    score.
 
     Args:
         engine: the database.
-        max_per_level: at most this many substitutes per product per level.
-        model_path: a sentence-transformers model directory (default: ``GROCER_MODEL_PATH``,
-            else the packaged ``all-MiniLM-L6-v2``).
+        settings: limits, thresholds, chunk and batch sizes and the model
+            (:class:`SubstitutionSettings` defaults when None).
         encoder: an already built encoder (its model is loaded at most once); overrides
-            ``model_path``.
-        cosine: the level 3/4 threshold.
-        match_cosine: the category MATCH threshold.
-        close_jaccard: the CLOSE threshold.
-        distant_jaccard: the DISTANT threshold.
-        identity_cosine: cross-retailer nearest neighbours from this cosine count as one
-            product in the category Jaccard.
-        chunk_elements: similarities per chunk; None computes each block in one piece.
-        max_unchunked_block: with ``chunk_elements=None``, the largest cosine block allowed.
-        batch_size: texts per model batch.
+            ``settings.model_path`` and ``settings.batch_size``.
         same_products: listing pairs known to be one product (e.g. shared barcodes); the
             summary reports how many were found.
 
@@ -167,30 +139,22 @@ def find_substitutions(
         The :class:`SubstitutionSummary`; the same summary is stored in ``analysis_runs``.
 
     Raises:
-        BlockTooLarge: an unchunked cosine block over ``max_unchunked_block``.
+        BlockTooLarge: an unchunked cosine block over ``settings.max_unchunked_block``.
 
     Examples:
-        >>> summary = find_substitutions(engine, max_per_level=5)  # doctest: +SKIP
+        >>> settings = SubstitutionSettings(max_per_level=5)
+        >>> summary = find_substitutions(engine, settings=settings)  # doctest: +SKIP
         >>> summary.pairs_by_level  # doctest: +SKIP
         {1: 812, 2: 95, 3: 10431, 4: 77}
     """
+    settings = settings or SubstitutionSettings()
     run_id = open_run(engine, RUN_KIND)
     try:
         summary = _find(
             engine,
             run_id,
-            max_per_level=max_per_level,
-            encoder=encoder or Encoder(model_path, batch_size=batch_size),
-            cosine=cosine,
-            link_options={
-                "match_cosine": match_cosine,
-                "close": close_jaccard,
-                "distant": distant_jaccard,
-                "identity_cosine": identity_cosine,
-                "chunk_elements": chunk_elements or DEFAULT_CHUNK_ELEMENTS,
-            },
-            chunk_elements=chunk_elements,
-            max_unchunked_block=max_unchunked_block,
+            settings=settings,
+            encoder=encoder or Encoder(settings.model_path, batch_size=settings.batch_size),
             same_products=same_products,
         )
     except BaseException:
@@ -203,12 +167,8 @@ def _find(
     engine: Engine,
     run_id: int,
     *,
-    max_per_level: int,
+    settings: SubstitutionSettings,
     encoder: Encoder,
-    cosine: float,
-    link_options: dict[str, Any],
-    chunk_elements: int | None,
-    max_unchunked_block: int,
     same_products: Sequence[SamePair] | None,
 ) -> SubstitutionSummary:
     timer = _Timer()
@@ -219,8 +179,8 @@ def _find(
 
     # Levels 1 and 2 need no model: their diagnostics, then the levels themselves.
     rules_12: list[Rule] = [LEVEL_1_RULE, LEVEL_2_LAST_WORD_RULE]
-    counts = count_candidate_pairs(frame, rules_12)
-    largest = largest_blocks(frame, rules_12, 3)
+    counts = count_candidate_pairs(frame, rules_12, enumerate_limit=settings.enumerate_limit)
+    largest = largest_blocks(frame, rules_12, settings.largest_blocks)
     _log_diagnostics(counts, largest)
     timer.lap("diagnostics")
     codes = Codes(frame)
@@ -239,14 +199,15 @@ def _find(
         np.searchsorted(frame.ids, same_brand["product_a"]),
         np.searchsorted(frame.ids, same_brand["product_b"]),
     )
-    links = category_links(frame, vectors, encoder, identities=identities, **link_options)
+    links = category_links(frame, vectors, encoder, settings=settings, identities=identities)
     kinds = {k: v.kind for k, v in links.items()}
     timer.lap("links")
 
     level_3_rule = category_links_rule(kinds, "SAME", "MATCH")
     level_4_rule = category_links_rule(kinds, "CLOSE", "DISTANT")
-    more_counts = count_candidate_pairs(frame, [level_3_rule, level_4_rule])
-    more_largest = largest_blocks(frame, [level_3_rule, level_4_rule], 3)
+    rules_34: list[Rule] = [level_3_rule, level_4_rule]
+    more_counts = count_candidate_pairs(frame, rules_34, enumerate_limit=settings.enumerate_limit)
+    more_largest = largest_blocks(frame, rules_34, settings.largest_blocks)
     _log_diagnostics(more_counts, more_largest)
     counts += more_counts
     largest += more_largest
@@ -254,8 +215,8 @@ def _find(
     blocks_4 = level_4_rule.blocks(frame)
     check_cosine_blocks(
         blocks_3 + blocks_4,
-        chunked=chunk_elements is not None,
-        max_unchunked_block=max_unchunked_block,
+        chunked=settings.chunk_elements is not None,
+        max_unchunked_block=settings.max_unchunked_block,
     )
     timer.lap("diagnostics")
     for level, blocks in ((3, blocks_3), (4, blocks_4)):
@@ -267,13 +228,13 @@ def _find(
                 vectors,
                 b,
                 level=level,
-                top_n=max_per_level,
-                threshold=cosine,
-                chunk_elements=chunk_elements,
+                top_n=settings.max_per_level,
+                threshold=settings.cosine,
+                chunk_elements=settings.chunk_elements,
             ),
         )
         timer.lap(f"level_{level}")
-    records = score_pairs(found, max_per_level)
+    records = score_pairs(found, settings.max_per_level)
     timer.lap("scoring")
 
     truth = None
@@ -308,7 +269,7 @@ def _find(
         largest_blocks=largest,
         truth=truth,
     )
-    _write(engine, run_id, links.values(), records, summary, timer)
+    _write(engine, run_id, links.values(), records, summary, timer, settings.write_batch)
     return summary
 
 
@@ -360,6 +321,7 @@ def _write(
     records: np.ndarray,
     summary: SubstitutionSummary,
     timer: _Timer,
+    batch: int,
 ) -> None:
     """Replace links and substitutions and close the run row, all in one transaction."""
     link_rows = [asdict(link) for link in sorted(links, key=lambda k: (k.category_a, k.category_b))]
@@ -367,14 +329,14 @@ def _write(
     with engine.begin() as connection:
         connection.execute(delete(Substitution))
         connection.execute(delete(CategoryLink))
-        for start in range(0, len(link_rows), WRITE_BATCH):
-            insert_rows(connection, CategoryLink.__table__, link_rows[start : start + WRITE_BATCH])  # type: ignore[arg-type]
+        for start in range(0, len(link_rows), batch):
+            insert_rows(connection, CategoryLink.__table__, link_rows[start : start + batch])  # type: ignore[arg-type]
         rows = records.tolist()
-        for start in range(0, len(rows), WRITE_BATCH):
+        for start in range(0, len(rows), batch):
             insert_rows(
                 connection,
                 Substitution.__table__,  # type: ignore[arg-type]
-                [dict(zip(fields, row, strict=True)) for row in rows[start : start + WRITE_BATCH]],
+                [dict(zip(fields, row, strict=True)) for row in rows[start : start + batch]],
             )
         timer.lap("write")
         summary.seconds["total"] = sum(summary.seconds.values())

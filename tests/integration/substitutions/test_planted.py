@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text, update
 
-from grocer.analysis.substitutions import find_substitutions
+from grocer.analysis.substitutions import SubstitutionSettings, find_substitutions
 from grocer.analysis.substitutions import run as run_module
 from grocer.analysis.substitutions.embeddings import Encoder
 from grocer.analysis.substitutions.readers import find_products, substitutes_of
@@ -190,7 +190,7 @@ def test_failed_write_keeps_previous_substitutions(
 
 def test_at_most_n_per_product_per_level(engine: Engine, tmp_path: Path, encoder: Encoder) -> None:
     _ingest(engine, tmp_path)
-    find_substitutions(engine, encoder=encoder, max_per_level=1)
+    find_substitutions(engine, settings=SubstitutionSettings(max_per_level=1), encoder=encoder)
     with engine.connect() as connection:
         rows = connection.execute(
             text(
