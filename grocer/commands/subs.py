@@ -50,7 +50,8 @@ def analyze_subs(args: argparse.Namespace, config: Config) -> int:
     for part in ("load", "embeddings", "links", "scoring", "write", "total"):
         print(f"  {part:<10} {summary.seconds.get(part, 0.0):8.2f} s")
     print(f"  texts encoded: {summary.encoded}")
-    print(f"  category links: {summary.links_by_kind}")
+    links = ", ".join(f"{kind} {n}" for kind, n in summary.links_by_kind.items()) or "none"
+    print(f"  category links: {links}")
     print(
         f"  level-2 comparisons: {summary.level_2_comparisons} "
         f"(all pairs within brand: {summary.all_pairs_within_brand}, "

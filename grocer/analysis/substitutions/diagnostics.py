@@ -2,7 +2,7 @@
 
 Splink's ``count_comparisons_from_blocking_rules`` and ``n_largest_blocks``: an O(n²) block
 shows up here as a number, and a cosine block over the configured limit is refused unless the
-similarity is chunked.
+similarity is chunked.  :func:`rule_sentence` says a rule's figures in one short line.
 """
 
 from __future__ import annotations
@@ -118,3 +118,21 @@ def check_cosine_blocks(
                 f"cosine block {block.key} has {block.size} products, over the unchunked "
                 f"limit of {max_unchunked_block}; enable chunking or raise the limit"
             )
+
+
+def rule_sentence(count: RuleCount, largest: BlockSize | None, *, key_width: int = 30) -> str:
+    """One short sentence of a rule: its candidate pairs, the new ones, and its largest block.
+
+    The block key is cut to ``key_width`` characters, so the sentence stays short.
+
+    >>> rule_sentence(RuleCount("block_on(brand)", 10, 4, 10), BlockSize("block_on(brand)",
+    ...               "cadbury", 5, 10))
+    'block_on(brand): 10 candidate pairs (4 new), largest block cadbury of 5 products'
+    """
+    new = "too many to count new" if count.marginal is None else f"{count.marginal} new"
+    if largest is None:
+        block = "no block of two or more products"
+    else:
+        key = largest.key if len(largest.key) <= key_width else largest.key[: key_width - 1] + "…"
+        block = f"largest block {key} of {largest.size} products"
+    return f"{count.rule}: {count.pairs} candidate pairs ({new}), {block}"

@@ -1,9 +1,10 @@
 """The substitutions job: block, compare, score and replace the stored substitutions.
 
-Order of work: load the products; embed their names (cached); link categories; log the
-candidate-pair counts and largest blocks of every rule; run levels 1-4 (one progress line
-each); keep each pair's lowest level and at most N per product per level; write links and
-substitutions in one transaction, with an ``analysis_runs`` row of kind ``subs``.
+Order of work: load the products; embed their names (cached); link categories; log one
+sentence per rule, its candidate pairs and largest block (each rule's largest blocks at DEBUG);
+run levels 1-4 (one progress line each); keep each pair's lowest level and at most N per
+product per level; write links and substitutions in one transaction, with an
+``analysis_runs`` row of kind ``subs``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from grocer.analysis.substitutions.diagnostics import (
     check_cosine_blocks,
     count_candidate_pairs,
     largest_blocks,
+    rule_sentence,
 )
 from grocer.analysis.substitutions.embeddings import Encoder, cached_vectors
 from grocer.analysis.substitutions.frame import (
@@ -274,16 +276,19 @@ def _find(
 
 
 def _log_diagnostics(counts: Sequence[RuleCount], largest: Sequence[BlockSize]) -> None:
+    """One INFO sentence per rule (pairs and largest block); the counts and blocks at DEBUG."""
     for count in counts:
-        logger.info(
-            "candidate pairs %s: %d (new %s, cumulative %s)",
-            count.rule,
-            count.pairs,
-            count.marginal,
-            count.cumulative,
-        )
-    for block in largest:
-        logger.info("largest block %s %s: %d products", block.rule, block.key, block.size)
+        blocks = [b for b in largest if b.rule == count.rule]
+        logger.info("%s", rule_sentence(count, blocks[0] if blocks else None))
+        logger.debug("candidate pairs %s: cumulative %s", count.rule, count.cumulative)
+        for block in blocks:
+            logger.debug(
+                "largest block %s %s: %d products, %d pairs",
+                block.rule,
+                block.key,
+                block.size,
+                block.pairs,
+            )
 
 
 def _embed(engine: Engine, frame: Any, encoder: Encoder) -> tuple[np.ndarray, int]:

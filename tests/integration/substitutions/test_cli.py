@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,51 @@ def test_analyze_reports_barcode_pairs_found(
     assert [(m.left.name, m.right.name, m.name, m.link) for m in misses] == [
         ("Cocoa Powder", "Cadbury Bournville Cocoa", "names differ", "-")
     ]
+
+
+# grocer's console format (grocer.cli.main), so the lengths are of the lines a person reads.
+CONSOLE = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+DUMP = re.compile(r"\{'|\[\(|\w+\(\w+=")  # a dict, a list of tuples, a dataclass repr
+
+
+def test_analyze_prints_and_logs_short_lines(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every INFO line and printed line of ``grocer analyze subs`` is under 200 characters
+    and no dump; each blocking rule is one sentence, its largest blocks at DEBUG only."""
+    monkeypatch.setenv("GROCER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    brand = "Grandma Extraordinarily Long Named Heritage Biscuit Bakers Of Tasmania And Victoria"
+    biscuits = ["Pantry", "Biscuits & Crackers", "Sweet Biscuits"]
+    products = [
+        {
+            "name": f"Biscuits {flavour} {size}",
+            "brand": brand,
+            "size": size,
+            "category_path": biscuits,
+        }
+        for flavour in ("Chocolate Chip Shortbread Cream", "Vanilla Cream", "Lemon Cream")
+        for size in ("200g", "400g")
+    ]
+    path = write_snapshot(tmp_path / "aldi.jsonl.gz", "aldi", products)
+    assert main(["ingest", str(path)]) == 0
+    capsys.readouterr()
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+    assert main(["analyze", "subs"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    info = [CONSOLE.format(r) for r in caplog.records if r.levelno >= logging.INFO]
+    assert printed and info
+    for line in [*printed, *info]:
+        assert len(line) < 200, line
+        assert not DUMP.search(line), line
+    info_messages = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    sentences = [m for m in info_messages if " candidate pairs (" in m]
+    assert len(sentences) == 4  # one per rule
+    assert sentences[0].startswith("block_on(brand, first_word): 15 candidate pairs (15 new), ")
+    assert sentences[0].endswith("largest block bakers biscuit extraordinaril… of 6 products")
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert any(m.startswith("largest block block_on(brand, first_word)") for m in debug)
+    assert not any(m.startswith("largest block") for m in info_messages)
