@@ -42,8 +42,8 @@ from datetime import date
 from pathlib import Path
 
 from grocer.db.migrate import upgrade
-from grocer.pipelines.normalize import normalize_item
-from grocer.pipelines.validate import validate_item
+from grocer.normalize.product import normalize_item
+from grocer.normalize.validate import validate_item
 from grocer.retailers import aldi
 from grocer.retailers.common import loads_json
 

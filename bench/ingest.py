@@ -29,8 +29,8 @@ from grocer.db.models import Listing, Price, Product, Store
 from grocer.db.store_rows import COMPANY_IDS
 from grocer.ingest.records import item_from_record
 from grocer.ingest.runner import ingest_files
-from grocer.pipelines.normalize import normalize_item
-from grocer.pipelines.validate import Rejected, validate_item
+from grocer.normalize.product import normalize_item
+from grocer.normalize.validate import Rejected, validate_item
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -39,7 +39,7 @@ from grocer.db.bulk import insert_rows
 from grocer.db.migrate import upgrade
 from grocer.db.models import CrawlRun, GroupMembership, Listing, Price, Product, Store
 from grocer.db.store_rows import COMPANY_IDS
-from grocer.normalize.matching import price_hash
+from grocer.normalize.price_state import price_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2025, 9, 23)  # a Tuesday: every store is observed on Sunday and Tuesday
@@ -146,7 +146,7 @@ def build_chain(
                         observed_on=day,
                         started_at=now,
                         finished_at=now,
-                        complete=True,
+                        status="complete",
                         items=len(rows),
                         rejected=0,
                         stats={},

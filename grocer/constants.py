@@ -31,6 +31,23 @@ STATE_TIMEZONES: Final[dict[str, str]] = {
 }
 DEFAULT_TIMEZONE: Final = "Australia/Sydney"
 
+# crawl_runs.kind: a store's whole catalogue (or an ingested file), a sample of it, its Coles
+# barcodes, a store locator's sweep.
+FULL_RUN: Final = "full"
+SAMPLE_RUN: Final = "sample"
+BARCODE_RUN: Final = "barcodes"
+LOCATOR_RUN: Final = "locator"
+# crawl_runs.status (docs/ARCHITECTURE.md): made, being worked on, stopped to be resumed...
+PENDING: Final = "pending"
+RUNNING: Final = "running"
+INTERRUPTED: Final = "interrupted"
+# ... or ended.
+COMPLETE: Final = "complete"
+PARTIAL: Final = "partial"
+FAILED: Final = "failed"
+SKIPPED: Final = "skipped"
+RUN_STATUSES: Final = (PENDING, RUNNING, INTERRUPTED, COMPLETE, PARTIAL, FAILED, SKIPPED)
+
 # Category roots that are promotions, not merchandise (compared case-insensitively).
 PROMOTIONAL_ROOTS: Final[frozenset[str]] = frozenset(
     {

@@ -4,24 +4,23 @@ Starts the simulator on loopback, fills the store table from the four store loca
 a set of real stores of all four retailers every few simulated days over several weeks
 (Coles through the browser session, then its barcodes), and runs zone maintenance,
 substitutions and bargains before printing the report.  Everything lands in the default
-database; crawls run as ``scrapy crawl`` subprocesses, as the daemon runs them.
+database; crawls run through the local launcher (``scrapy crawl`` subprocesses), as the
+daemon runs them.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from grocer.config import Config
+from grocer.constants import COMPLETE
+from grocer.crawl.launch.local import LocalLauncher
 from grocer.progress import progress
 
 logger = logging.getLogger(__name__)
@@ -56,35 +55,22 @@ def crawl_days(plan: DemoPlan) -> list[date]:
     return days
 
 
-class Crawls:
-    """``scrapy crawl`` subprocesses pointed at the simulator and the demo's database."""
+def crawl_all(launcher: LocalLauncher, stores: Sequence[tuple[str, str]], parallel: int) -> None:
+    """Crawl ``stores`` ((spider, store id) pairs), ``parallel`` at a time, to their ends."""
+    for start in range(0, len(stores), parallel):
+        run_ids = [
+            run_id
+            for spider, store in stores[start : start + parallel]
+            for run_id in launcher.start(spider, [store])
+        ]
+        report(launcher.wait(run_ids), launcher.log_dir)
 
-    def __init__(self, config: Config, sim_url: str, log_dir: Path) -> None:
-        self.env = {**os.environ, "GROCER_ENV": "dev", "GROCER_SIM_URL": sim_url}
-        self.env.update(
-            GROCER_DATABASE_URL=config.database_url,
-            GROCER_DATA_DIR=str(config.data_dir),
-            SCRAPY_SETTINGS_MODULE="grocer.settings",
-        )
-        self.log_dir = log_dir
-        log_dir.mkdir(parents=True, exist_ok=True)
 
-    def run(self, spider: str, **arguments: str) -> int:
-        command = [sys.executable, "-m", "scrapy", "crawl", spider, *FAST]
-        for key, value in arguments.items():
-            command += ["-a", f"{key}={value}"]
-        name = "-".join([spider, *arguments.values()]).replace(":", "_")
-        with (self.log_dir / f"{name}.log").open("ab") as log:
-            code = subprocess.run(command, env=self.env, stdout=log, stderr=log).returncode
-        if code:
-            logger.warning(
-                "%s %s ended with code %s (logs: %s)", spider, arguments, code, self.log_dir
-            )
-        return code
-
-    def stores(self, stores: Sequence[tuple[str, str]], parallel: int) -> None:
-        with ThreadPoolExecutor(parallel) as pool:
-            list(pool.map(lambda pair: self.run(pair[0], store=pair[1]), stores))
+def report(statuses: dict[int, str], log_dir: Path) -> None:
+    """Warn of runs that did not complete."""
+    for run_id, status in statuses.items():
+        if status != COMPLETE:
+            logger.warning("run %s ended %s (logs: %s)", run_id, status, log_dir)
 
 
 def run_demo(config: Config, engine: Engine, plan: DemoPlan = DemoPlan()) -> Path:
@@ -94,16 +80,19 @@ def run_demo(config: Config, engine: Engine, plan: DemoPlan = DemoPlan()) -> Pat
 
     days = crawl_days(plan)
     with SimulatorServer(date=START, seed=0) as sim:
-        crawls = Crawls(config, sim.url, config.data_dir / "logs" / "demo")
+        launcher = LocalLauncher(
+            engine, replace(config, env="dev", sim_url=sim.url),
+            log_dir=config.data_dir / "logs" / "demo", scrapy_args=FAST,
+        )  # fmt: skip
         print(f"simulator at {sim.url}; crawling {len(STORES)} stores on {len(days)} days")
         for spider, step in LOCATORS:
-            crawls.run(spider, step=step)
+            report(launcher.wait(launcher.start(spider, [None], {"step": step})), launcher.log_dir)
         with progress(len(days), "crawl days", unit="day") as bar:
             for index, day in enumerate(days):
                 sim.set_date(day)
-                crawls.stores(STORES, plan.parallel)
+                crawl_all(launcher, STORES, plan.parallel)
                 if index == 0:
-                    crawls.run("coles_barcodes", store="COL:401")
+                    crawl_all(launcher, [("coles_barcodes", "COL:401")], 1)
                 bar.update()
                 print(f"  crawled {len(STORES)} stores on {day}")
     as_of = days[-1]

@@ -66,6 +66,10 @@ class BarcodeItem:
     status: str  # "found" | "none" (page without a GTIN) | "not_found" (HTTP 404)
 
 
+# The page key marking a category's listing as ended: ``"<category>#end"``.
+END = "end"
+
+
 @dataclass
 class ListingPageItem:
     """One listing page of a store: its products are written together with its done-mark.
@@ -81,3 +85,9 @@ class ListingPageItem:
     products: list[ProductItem] = field(default_factory=list)
     ended: bool = False
     observations: list[object] = field(default_factory=list)
+
+    def done_marks(self) -> list[str]:
+        """The keys to mark done with this page: itself, and its category's end if it ended."""
+        if not self.ended:
+            return [self.page]
+        return [self.page, f"{self.page.rpartition('#')[0]}#{END}"]

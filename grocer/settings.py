@@ -52,14 +52,12 @@ DOWNLOADER_MIDDLEWARES = {
     # middleware (700) for requests, after decompression (590) for responses.
     "grocer.middlewares.coles_session.ColesSessionMiddleware": 580,
 }
-ITEM_PIPELINES = {
-    "grocer.pipelines.validate.ValidatePipeline": 100,
-    "grocer.pipelines.normalize.NormalizePipeline": 200,
-    "grocer.pipelines.store_prices.StorePricesPipeline": 300,
-    "grocer.pipelines.store_upsert.StoresPipeline": 400,
-    "grocer.pipelines.barcodes.BarcodesPipeline": 500,  # coles_barcodes only
-}
+ITEM_PIPELINES: dict[str, int] = {}  # each spider family names its own (grocer.pipelines)
 EXTENSIONS = {
+    # Settles the crawl's run and its job directory (JOBDIR) before any other extension is
+    # built, so first; opens the run on spider_opened; decides its status on spider_closed,
+    # after every other component's close (checks included: it connects that handler last).
+    "grocer.crawl.run.RunLifecycle": -100,
     "grocer.crawl.jobdir.JobDirCleanup": 500,
     "grocer.crawl.progress.CrawlProgress": 510,
 }
@@ -72,12 +70,17 @@ GROCER_ENV = _config.env
 GROCER_DATABASE_URL = ""  # empty: resolved from the environment (and GROCER_ENV)
 GROCER_DATA_DIR = str(_config.data_dir)
 GROCER_WRITE_BATCH = 500  # observations per transaction, at most
+GROCER_JOBDIR = False  # catalogue spiders switch on one Scrapy job directory per run
+GROCER_BARCODE_WORK = False  # the barcode spider asks its run for the products to look up
 GROCER_PROGRESS = True  # one x/y line per crawl on a terminal (grocer crawl shows its own)
 GROCER_COLES_SESSION = False  # the Coles spiders switch the browser session on
 GROCER_COLES_SESSION_REFRESHES = 3  # session refreshes in a row without a good page, then stop
 GROCER_COLES_SESSION_TIMEOUT = 30.0  # seconds for the browser to reach the app
 GROCER_COLES_INTERACTIVE_TIMEOUT = 300.0  # seconds for a person to pass a CAPTCHA
 
-# Scrapy's cookie middleware splits domains with tldextract, which downloads the public suffix
-# list on first use; crawls must work offline, so it uses the list tldextract ships.
+# Works around a Scrapy behaviour: CookiesMiddleware decides whether a cookie's domain is a
+# public suffix with a module-level ``TLDExtract`` (``scrapy.downloadermiddlewares.cookies.
+# _split_domain``, used by ``_is_public_domain``), which downloads the public suffix list on
+# first use.  Crawls must work offline (and unattended), so it uses the list tldextract ships.
+# Scrapy has no setting for this; tests/unit/test_settings.py fails if that code changes.
 _cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)

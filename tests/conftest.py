@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -15,20 +14,22 @@ from sqlalchemy.engine import make_url
 from grocer.db.engine import make_engine
 from grocer.db.migrate import upgrade
 from grocer.db.models import Base
+from tests.prerequisites import ROOT, require_chromium, require_corpus, require_postgres
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
 SAMPLES = ROOT / "grocer" / "data" / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-POSTGRES_URL = os.getenv("GROCER_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    """The real corpus beside the repository; tests needing it skip where it is absent."""
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not present")
-    return CORPUS
+    """The real corpus beside the repository (skipped where absent, failed in CI)."""
+    return require_corpus()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium (skipped where absent, failed in CI)."""
+    return require_chromium()
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +46,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A migrated PostgreSQL database of its own for this test session."""
-    assert POSTGRES_URL
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    server = require_postgres()
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
     name = f"grocer_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     upgrade(url).dispose()
     yield url
     with admin.connect() as connection:
@@ -59,10 +60,7 @@ def postgres_database() -> Iterator[str]:
 
 
 def _backends() -> list[object]:
-    postgres_mark = pytest.mark.skipif(
-        not POSTGRES_URL, reason="GROCER_TEST_POSTGRES_URL is not set"
-    )
-    return ["sqlite", pytest.param("postgresql", marks=[postgres_mark, pytest.mark.postgres])]
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=_backends())

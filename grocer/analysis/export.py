@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select
 from grocer.db.engine import is_sqlite
 from grocer.db.models import PRICE_STATE, GroupMembership, Listing, Price, Store
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
+from grocer.normalize.price_state import READ_FIELDS, price_record
 
 if TYPE_CHECKING:
     from grocer.analysis.zones.resolver import ResolvedPrice
@@ -32,29 +33,22 @@ ExportFormat = Literal["jsonl", "csv"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv")
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One exported price interval of a listing at a store.
+ExportRow = price_record(
+    "ExportRow",
+    """One exported price interval of a listing at a store: ids, the price state, the days.
 
     ``source_store`` is the store whose stored row holds the price: the store itself, or in a
     resolved export its zone's anchor when retention removed the member's equal row.
-    """
-
-    price_id: int
-    company: str
-    store: str
-    source_store: str
-    sku: str
-    product_id: int
-    price: Decimal
-    was_price: Decimal | None
-    unit_price: Decimal | None
-    unit: str | None
-    is_special: bool
-    promo_text: str | None
-    price_hash: str
-    first_seen: date
-    last_seen: date
+    """,
+    before=(
+        ("price_id", int),
+        ("company", str),
+        ("store", str),
+        ("source_store", str),
+        ("sku", str),
+        ("product_id", int),
+    ),
+)
 
 
 EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ExportRow))
@@ -162,11 +156,9 @@ def count_statement(where: PriceFilter) -> Select[Any]:
 
 
 def stored_row(row: Any) -> ExportRow:
-    """An :class:`ExportRow` from a row of :func:`page_statement`."""
-    return ExportRow(
-        row[0], COMPANY_SLUGS[row[1]], row[2], row[2], row[3], row[4], row[5], row[6],
-        row[7], row[8], bool(row[9]), row[10], row[11], row[12], row[13],
-    )  # fmt: skip
+    """An :class:`ExportRow` from a row of :func:`page_statement` (the price state and its
+    days follow the ids, in :data:`~grocer.db.models.PRICE_STATE` order)."""
+    return ExportRow(row[0], COMPANY_SLUGS[row[1]], row[2], row[2], row[3], row[4], *row[5:])
 
 
 def price_pages(
@@ -302,23 +294,11 @@ def _resolved_page(
     for r in batch:
         company, store = names(r.store_id)
         sku, product_id = listings[r.listing_id]
+        state = (getattr(r, name) for name in READ_FIELDS)
         page.append(
             ExportRow(
-                r.price_id,
-                company,
-                store,
-                names(r.source_store_id)[1],
-                sku,
-                product_id,
-                r.price,
-                r.was_price,
-                r.unit_price,
-                r.unit,
-                r.is_special,
-                r.promo_text,
-                r.price_hash,
-                r.first_seen,
-                r.last_seen,
+                r.price_id, company, store, names(r.source_store_id)[1], sku, product_id,
+                *state, r.first_seen, r.last_seen,
             )  # fmt: skip
         )
     return page

@@ -47,6 +47,7 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
 
 
 def status(args: argparse.Namespace, config: Config) -> int:
+    from grocer.constants import FAILED, PARTIAL
     from grocer.db.models import AnalysisRun, CrawlRun, Store
     from grocer.db.store_rows import COMPANY_SLUGS
     from grocer.scheduler.planner import plan
@@ -58,7 +59,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
             select(
                 CrawlRun.id, CrawlRun.spider, CrawlRun.company_id, Store.retailer_store_id,
                 CrawlRun.observed_on, CrawlRun.finished_at, CrawlRun.finish_reason,
-                CrawlRun.complete, CrawlRun.items,
+                CrawlRun.status, CrawlRun.node, CrawlRun.items,
             )
             .outerjoin(Store, Store.id == CrawlRun.store_id)
             .order_by(CrawlRun.id.desc())
@@ -66,15 +67,11 @@ def status(args: argparse.Namespace, config: Config) -> int:
         ).all()  # fmt: skip
         print(f"last {len(runs)} crawl runs:")
         for run in runs:
-            state = (
-                "complete"
-                if run.complete
-                else (run.finish_reason and "partial") or "running/killed"
-            )
             company = COMPANY_SLUGS.get(run.company_id or 0, "?")
             print(
                 f"  #{run.id:<5} {run.spider:<15} {company:<10} {run.retailer_store_id or '':<9} "
-                f"{run.observed_on or '':<10} {state:<14} {run.finish_reason or '':<15} {run.items}"
+                f"{run.observed_on or '':<10} {run.status:<11} {run.finish_reason or '':<15} "
+                f"{run.items:>7}  {run.node or ''}"
             )
         analyses = connection.execute(
             select(AnalysisRun.kind, AnalysisRun.as_of, AnalysisRun.status, AnalysisRun.finished_at)
@@ -84,7 +81,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
         print(f"last {len(analyses)} analysis runs:")
         for kind, as_of, run_status, finished in analyses:
             print(f"  {kind:<10} as of {as_of}  {run_status:<8} {finished or ''}")
-        failed = [r for r in runs if r.finish_reason and not r.complete]
+        failed = [r for r in runs if r.status in (FAILED, PARTIAL)]
         failed_analyses = [a for a in analyses if a.status == "failed"]
         print(f"failed (of those shown): {len(failed)} crawl runs, {len(failed_analyses)} analyses")
         due = plan(store_states(connection), datetime.now(UTC).date())

@@ -1,4 +1,4 @@
-"""What a crawl knows about its store and run, and how settings resolve to a configuration."""
+"""What a crawl knows about its run and store, and how settings resolve to a configuration."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from scrapy import Spider
 from scrapy.settings import BaseSettings
 
 from grocer.config import Config, load_config
-from grocer.constants import DEFAULT_TIMEZONE
+from grocer.constants import DEFAULT_TIMEZONE, FULL_RUN
 
 
 def allow_host(spider: Spider, url: str) -> None:
@@ -30,17 +30,26 @@ def crawl_config(settings: BaseSettings) -> Config:
     return replace(config, database_url=url) if url else config
 
 
-@dataclass
-class StoreContext:
-    """Set on a spider by the database pipeline when the crawl opens.
+@dataclass(frozen=True)
+class RunContext:
+    """A crawl's run, handed out by the run lifecycle (:mod:`grocer.crawl.run`) when the
+    crawl opens.
 
-    ``aux_id`` is IGA's online-shop id; ``done_pages`` the resume keys of listing pages a
-    previous, interrupted attempt of this run already committed.
+    ``done_pages`` are the resume keys of listing pages earlier attempts of this run
+    committed; ``aux_id`` is IGA's online-shop id; ``barcode_work`` the (sku, url) of the
+    product pages a barcode crawl requests.
     """
 
+    run_id: int
+    attempt: int
+    spider: str
+    company: str
+    store_id: str | None
+    kind: str = FULL_RUN
     timezone: str = DEFAULT_TIMEZONE
     aux_id: str | None = None
-    done_pages: frozenset[str] = field(default_factory=frozenset)
+    done_pages: frozenset[str] = frozenset()
+    barcode_work: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def tz(self) -> tzinfo:

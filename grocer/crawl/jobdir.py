@@ -1,4 +1,5 @@
-"""One Scrapy job directory per run: resumable after Ctrl-C, discarded after a hard kill.
+"""One Scrapy job directory per run (``jobs/<run id>``): resumable after Ctrl-C, discarded
+after a hard kill.
 
 Scrapy writes a job directory's queue state and ``spider.state`` only on a clean close, while
 its ``requests.seen`` file already lists requests whose results were lost.  A directory
@@ -10,7 +11,6 @@ removes its directory, so the next crawl of the store starts fresh.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +33,9 @@ class JobDir:
     discarded: bool  # ... and it was left by a hard kill, so Scrapy's state was dropped
 
 
-def job_path(data_dir: Path, spider: str, store_id: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", store_id)
-    return data_dir / "jobs" / f"{spider}-{safe}"
+def job_path(data_dir: Path, run_id: int) -> Path:
+    """The job directory of a crawl run: one per run, wherever it was started from."""
+    return data_dir / "jobs" / str(run_id)
 
 
 def prepare(path: Path) -> JobDir:

@@ -10,25 +10,19 @@ checked in the same transaction, so a restart never asks for it again.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import datetime
 
-from sqlalchemy import Connection, Engine, exc, exists, select, update
+from sqlalchemy import Connection, Engine, exists, select, update
 
 from grocer.constants import COLES
-from grocer.db.engine import is_busy_error
 from grocer.db.merge import merge_products
-from grocer.db.models import CrawlRun, Listing, Price, Product
+from grocer.db.models import Listing, Price, Product
 from grocer.db.store_rows import COMPANY_IDS
+from grocer.db.transactions import in_transaction
 from grocer.normalize.gtin import Gtin
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-ATTEMPTS = 6
 
 # Outcomes of one product page (stats keys ``grocer/barcodes/<outcome>``).
 FOUND = "found"  # a new barcode set on the product
@@ -146,43 +140,15 @@ def _attach(
     return MERGED, owner
 
 
-def finish_run(
-    connection: Connection,
-    run_id: int,
-    *,
-    complete: bool,
-    finish_reason: str,
-    items: int,
-    rejected: int,
-    stats: dict[str, Any],
-) -> None:
-    """Record the end of a barcode run (unlike a price crawl, it does not mark the store
-    crawled: no price was observed)."""
-    connection.execute(
-        update(CrawlRun)
-        .where(CrawlRun.id == run_id)
-        .values(
-            finished_at=datetime.now(UTC),
-            complete=complete,
-            finish_reason=finish_reason,
-            items=items,
-            rejected=rejected,
-            stats=stats,
-        )
+def write_outcome(
+    engine: Engine, *, sku: str, gtin: Gtin | None, status: str, checked_at: datetime
+) -> str:
+    """:func:`record_barcode` in its own transaction, retried while SQLite is busy or a
+    concurrent writer took the same barcode first (the retry then sees it and merges)."""
+    return in_transaction(
+        engine,
+        lambda connection: record_barcode(
+            connection, sku=sku, gtin=gtin, status=status, checked_at=checked_at
+        ),
+        integrity_retries=5,
     )
-
-
-def in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
-    """Run ``work`` in one transaction, retrying while SQLite is busy or a concurrent writer
-    took the same barcode first (the retry then sees it and merges)."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with engine.begin() as connection:
-                return work(connection)
-        except (exc.OperationalError, exc.IntegrityError) as error:
-            if attempt == ATTEMPTS or not (
-                is_busy_error(error) or isinstance(error, exc.IntegrityError)
-            ):
-                raise
-            time.sleep(0.05 * 2**attempt)
-    raise AssertionError("unreachable")

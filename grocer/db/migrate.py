@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision; bump it with every new script in migrations/versions.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 def alembic_config(url: str) -> Config:
@@ -52,9 +52,11 @@ def upgrade(url: str, engine: Engine | None = None) -> Engine:
     """Bring the database at ``url`` to the newest schema (a no-op when it is current)."""
     engine = engine or make_engine(url)
     if current_revision(engine) != SCHEMA_REVISION:
+        # Alembic logs its plugins and each migration at INFO, some as it is imported: a
+        # migration says nothing at the default log level.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         from alembic import command
 
-        logging.getLogger("alembic").setLevel(logging.WARNING)
         config = alembic_config(url)
         with engine.begin() as connection:
             config.attributes["connection"] = connection

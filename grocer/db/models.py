@@ -30,6 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from grocer.constants import FULL_RUN, PENDING
+from grocer.normalize.price_state import READ_FIELDS
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Money = Numeric(10, 2)
@@ -168,31 +171,26 @@ class Price(Base):
     last_seen: Mapped[date] = mapped_column(Date)
 
 
-# What a price row says, in the order readers (export, the zone resolver) select it.
+# What a price row says to readers (export, the zone resolver), in the order of their records.
 PRICE_STATE = (
-    Price.price,
-    Price.was_price,
-    Price.unit_price,
-    Price.unit,
-    Price.is_special,
-    Price.promo_text,
-    Price.price_hash,
+    *(getattr(Price, name) for name in READ_FIELDS),
     Price.first_seen,
     Price.last_seen,
 )
 
-FULL_RUN, SAMPLE_RUN = "full", "sample"
-
 
 class CrawlRun(Base):
-    """A crawl of one store, or one ingested file: what was observed on which day."""
+    """A crawl of one store (or a store locator), or one ingested file: what was observed on
+    which day, and how the run went (``status``, over its ``attempt``s)."""
 
     __tablename__ = "crawl_runs"
-    __table_args__ = (Index("ix_crawl_runs_store_observed", "store_id", "observed_on"),)
+    __table_args__ = (
+        Index("ix_crawl_runs_store_observed", "store_id", "observed_on"),
+        Index("ix_crawl_runs_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     spider: Mapped[str] = mapped_column(String(50))  # spider name, or "ingest"
-    # "full": the whole catalogue (or an ingested file); "sample": a sampled health check
     kind: Mapped[str] = mapped_column(String(10), default=FULL_RUN, server_default=FULL_RUN)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
@@ -201,10 +199,31 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finish_reason: Mapped[str | None] = mapped_column(String(50))
-    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default=PENDING, server_default=PENDING)
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    node: Mapped[str | None] = mapped_column(String(200))  # "local" or a Scrapyd node URL
+    host: Mapped[str | None] = mapped_column(String(200))  # hostname of the crawl process
+    pid: Mapped[int | None] = mapped_column(Integer)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # spider arguments
     items: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RunCheck(Base):
+    """The verdict of one check on a crawl run (replaced at each close of the run)."""
+
+    __tablename__ = "run_checks"
+    __table_args__ = (UniqueConstraint("run_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)  # a number, a text or null
+    threshold: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class CrawlPage(Base):

@@ -17,7 +17,7 @@ from grocer import constants as c
 from grocer.db.store_rows import StoreRow
 from grocer.items import ProductItem
 from grocer.normalize.brand import coles_display_brand
-from grocer.pipelines.validate import Rejected
+from grocer.normalize.validate import Rejected
 from grocer.retailers.store_records import canonical_store_id
 
 _ITEM_FIELDS = {f.name for f in fields(ProductItem)}

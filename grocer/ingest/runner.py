@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import logging
+import os
+import socket
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -13,21 +15,26 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from grocer.constants import REJECT_MALFORMED_JSON, REJECT_MISSING_PRICE
-from grocer.db.store_rows import StoreRow
+from grocer.constants import (
+    COMPLETE,
+    FAILED,
+    PARTIAL,
+    REJECT_MALFORMED_JSON,
+    REJECT_MISSING_PRICE,
+)
+from grocer.db.runs import close_run, ingest_run
+from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store
+from grocer.db.transactions import in_transaction
 from grocer.db.writer import PriceWriter
 from grocer.ingest.records import item_from_record, records_in
 from grocer.memory import relaxed_gc
-from grocer.normalize.product import Observation
-from grocer.pipelines.normalize import normalize_item
-from grocer.pipelines.validate import Rejected, validate_item
+from grocer.normalize.product import Observation, normalize_item
+from grocer.normalize.validate import Rejected, validate_item
 from grocer.progress import progress
 
 logger = logging.getLogger(__name__)
-
-SPIDER_NAME = "ingest"
 
 
 @dataclass
@@ -50,6 +57,7 @@ class IngestReport:
 @dataclass
 class _Run:
     id: int
+    attempt: int
     items: int = 0
 
 
@@ -110,21 +118,37 @@ class Ingester:
                     last = now
             self._flush(batch)
             bar.update(lines.position() - last)
+        except BaseException as error:  # the file's runs end failed, never left running
+            self._close_runs(runs, FAILED, type(error).__name__, rejected, path)
+            raise
         finally:
             lines.close()
         if lines.error:
             self.report.errors.append(lines.error)
             logger.error("%s", lines.error)
         self.report.rejected.update(rejected)
-        for run in runs.values():
-            self.writer.close_run(
-                run.id,
-                complete=lines.error is None,
-                finish_reason="truncated" if lines.error else "finished",
-                items=run.items,
-                rejected=sum(rejected.values()),
-                stats={"rejected": dict(rejected), "file": str(path)},
-            )
+        if lines.error:
+            self._close_runs(runs, PARTIAL, "truncated", rejected, path)
+        else:
+            self._close_runs(runs, COMPLETE, "finished", rejected, path)
+
+    def _close_runs(
+        self,
+        file_runs: dict[tuple[str, str, date], _Run],
+        status: str,
+        reason: str,
+        rejected: Counter[str],
+        path: Path,
+    ) -> None:
+        for run in file_runs.values():
+            in_transaction(
+                self.writer.engine,
+                lambda c, run=run: close_run(
+                    c, run.id, attempt=run.attempt, status=status, finish_reason=reason,
+                    items=run.items, rejected=sum(rejected.values()),
+                    stats={"rejected": dict(rejected), "file": str(path)},
+                ),
+            )  # fmt: skip
 
     def _observe(
         self,
@@ -167,14 +191,17 @@ class Ingester:
         key = (store.company, store.retailer_store_id, day)
         run = runs.get(key)
         if run is None:
-            run_id = self.writer.open_run(
-                spider=SPIDER_NAME,
-                store=store,
-                observed_on=day,
-                source=str(path.resolve()),
-                reuse_source=True,
-            )
-            run = runs[key] = _Run(run_id)
+            source = str(path.resolve())
+
+            def open_run(connection: Connection) -> tuple[int, int]:
+                return ingest_run(
+                    connection, company_id=COMPANY_IDS[store.company],
+                    store_pk=ensure_store(connection, store), observed_on=day, source=source,
+                    host=socket.gethostname(), pid=os.getpid(),
+                )  # fmt: skip
+
+            run_id, attempt = in_transaction(self.writer.engine, open_run)
+            run = runs[key] = _Run(run_id, attempt)
             self.report.runs.add(run_id)
         return run
 

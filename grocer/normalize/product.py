@@ -7,9 +7,12 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from grocer import constants as c
+from grocer.items import ProductItem
 from grocer.normalize.brand import brand_key
 from grocer.normalize.gtin import Gtin, clean_gtin
-from grocer.normalize.matching import matching_key, price_hash
+from grocer.normalize.matching import matching_key
+from grocer.normalize.price_state import price_hash
 from grocer.normalize.sizes import Size, extract_sizes, format_sizes, scan_sizes
 from grocer.normalize.text import display_text
 from grocer.normalize.unit_price import standard_unit_price
@@ -150,3 +153,34 @@ def normalize_observation(
         price_hash=state_hash,
         page=page,
     )
+
+
+def normalize_item(item: ProductItem) -> tuple[Observation, list[str]]:
+    """Derive the stored fields of a validated item; notes say what was dropped or flagged."""
+    assert item.observed_on is not None and item.name
+    observation = normalize_observation(
+        company=item.company,
+        store_id=item.store_id,
+        sku=item.sku,
+        observed_on=item.observed_on,
+        name=item.name,
+        brand=item.brand,
+        size=item.size,
+        barcode=item.barcode,
+        url=item.url,
+        category_path=tuple(str(p) for p in item.category_path or ()),
+        price=item.price,
+        was_price=item.was_price,
+        unit_price_value=item.unit_price_value,
+        unit_price_measure=item.unit_price_measure,
+        unit_price_text=item.unit_price_text,
+        is_available=item.is_available,
+        promo_text=item.promo_text,
+        page=item.page,
+    )
+    notes: list[str] = []
+    if observation.gtin.error:
+        notes.append(c.DROPPED_BAD_BARCODE)
+    elif observation.gtin.instore:
+        notes.append(c.FLAGGED_INSTORE_CODE)
+    return observation, notes

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
-from grocer.crawl.context import crawl_config
-from grocer.db.migrate import upgrade
+from grocer.crawl.run import ITEMS_WRITTEN, run_lifecycle
 from grocer.db.store_rows import StoreRow, upsert_stores
 from grocer.items import StoreItem
 from grocer.store_import import store_row
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from sqlalchemy import Engine
 
 BATCH = 500
 
@@ -22,8 +20,6 @@ class StoresPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.config = crawl_config(crawler.settings)
-        self.engine: Engine | None = None
         self.pending: dict[tuple[str, str], StoreRow] = {}
 
     @classmethod
@@ -48,9 +44,8 @@ class StoresPipeline:
     def _flush(self) -> None:
         if not self.pending:
             return
-        if self.engine is None:
-            self.engine = upgrade(self.config.database_url)
-        with self.engine.begin() as connection:
+        with run_lifecycle(self.crawler).engine.begin() as connection:
             upsert_stores(connection, list(self.pending.values()))
         self.crawler.stats.inc_value("grocer/stores/written", len(self.pending))
+        self.crawler.stats.inc_value(ITEMS_WRITTEN, len(self.pending))
         self.pending.clear()

@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, func, select
 
-from grocer.db.models import FULL_RUN, SAMPLE_RUN, CrawlRun, GroupMembership, Store
+from grocer.constants import COMPLETE, FULL_RUN, SAMPLE_RUN
+from grocer.db.models import CrawlRun, GroupMembership, Store
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import Policy
 from grocer.scheduler.state import in_another_stores_zone
@@ -116,7 +117,7 @@ def _measured_requests(connection: Connection) -> dict[tuple[int, str], list[int
     found: dict[tuple[int, str], list[int]] = defaultdict(list)
     rows = connection.execute(
         select(CrawlRun.company_id, CrawlRun.kind, CrawlRun.spider, CrawlRun.stats).where(
-            CrawlRun.complete.is_(True), CrawlRun.company_id.is_not(None)
+            CrawlRun.status == COMPLETE, CrawlRun.company_id.is_not(None)
         )
     )
     for company_id, kind, spider, stats in rows:

@@ -1,11 +1,12 @@
 """``grocer daemon``: APScheduler 3 in UTC with its job store in the grocer database.
 
-Crawls run as subprocesses within per-retailer and total limits (on SQLite the number of
-concurrent writers is small); a Coles crawl that completes is followed by the barcode spider
-for that store.  Zone maintenance (then bargains) and substitutions run on their own timers,
-whether or not a crawl brought anything new.  No job overlaps itself.  SIGTERM (or Ctrl-C)
-stops launching, lets running crawls finish for a grace period, then stops them cleanly so
-their job directories stay resumable, and exits.
+Crawls run through the local launcher (:mod:`grocer.crawl.launch.local`, a subprocess per run)
+within per-retailer and total limits (on SQLite the number of concurrent writers is small); an
+interrupted run is resumed under its id, and a Coles run that completes is followed by the
+barcode spider for that store.  Zone maintenance (then bargains) and substitutions run on
+their own timers, whether or not a crawl brought anything new.  No job overlaps itself.
+SIGTERM (or Ctrl-C) stops launching, lets running crawls finish for a grace period, then stops
+them cleanly so their runs stay resumable, and exits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,11 +26,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from grocer.config import Config
+from grocer.constants import COMPLETE, INTERRUPTED
+from grocer.crawl.launch.local import LocalLauncher
 from grocer.db.engine import is_sqlite
 from grocer.db.store_rows import StoreRow, ensure_store
 from grocer.scheduler import tasks
 from grocer.scheduler.clock import ScaledClock
-from grocer.scheduler.crawls import CrawlProcesses, child_env
 from grocer.scheduler.jobs import JOBS, MIN_REAL_SECONDS
 from grocer.scheduler.planner import CrawlOrder, Policy, plan, take_within_limits
 from grocer.scheduler.state import record_failure, store_states
@@ -70,12 +73,14 @@ class Daemon:
         if is_sqlite(engine):
             limit = min(limit, SQLITE_MAX_CRAWLS)  # SQLite has one writer at a time
         self.max_crawls = limit
-        self.crawls = CrawlProcesses(
-            env=child_env(config),
+        self.launcher = LocalLauncher(
+            engine,
+            config,
             log_dir=config.data_dir / "logs",
+            scrapy_args=options.scrapy_args,
             timeout=options.crawl_timeout,
-            extra_args=list(options.scrapy_args),
         )
+        self.crawls: dict[int, _Crawl] = {}  # run id -> what the daemon launched it for
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         if options.stores:  # named stores the database has not met yet are created
@@ -86,13 +91,9 @@ class Daemon:
     # ------------------------------------------------------------------ jobs
 
     def crawl_tick(self) -> None:
-        """Reap finished crawls, then launch the most urgent due stores into free slots."""
+        """Follow up ended crawls, then launch the most urgent due stores into free slots."""
         with self._lock:
-            for done in self.crawls.reap():
-                sampled = self.options.policy.sample_for(done.order) is not None
-                if done.spider == "coles" and not sampled and done.returncode == 0:
-                    if not self.stopping.is_set():
-                        self.crawls.launch(done.order, spider="coles_barcodes")
+            self._follow_up(self.launcher.reap())
             if self.stopping.is_set():
                 return
             with self.engine.connect() as connection:
@@ -101,16 +102,39 @@ class Daemon:
                     companies=list(self.options.companies) or None,
                     store_ids=list(self.options.stores) or None,
                 )
-            running = {order_key(c.order) for c in self.crawls.running.values()}
+            running = {order_key(c.order) for c in self.crawls.values()}
             due = [
                 o
                 for o in plan(states, self.clock.today(), self.options.policy)
                 if order_key(o) not in running
             ]
+            per_company = Counter(c.order.company for c in self.crawls.values())
             for order in take_within_limits(
-                due, self.crawls.per_company(), self.options.per_company, self.max_crawls
+                due, per_company, self.options.per_company, self.max_crawls
             ):
-                self.crawls.launch(order, sample=self.options.policy.sample_for(order))
+                sample = self.options.policy.sample_for(order)
+                self._launch(order.company, order, {"sample": sample} if sample else {})
+
+    def _launch(self, spider: str, order: CrawlOrder, args: dict[str, Any]) -> None:
+        for run_id in self.launcher.start(spider, [order.store_id], args):
+            self.crawls[run_id] = _Crawl(spider, order, sampled=bool(args))
+            logger.info("run %s: %s %s (%s)", run_id, spider, order.store_id, order.reason)
+
+    def _follow_up(self, ended: list[int]) -> None:
+        """An interrupted run is resumed under its id; a complete full Coles crawl is followed
+        by its barcode crawl (decided by the run's status, never by a process's exit code)."""
+        statuses = self.launcher.poll(ended)
+        for run_id in ended:
+            crawl = self.crawls.pop(run_id, None)
+            if crawl is None or self.stopping.is_set():
+                continue
+            status = statuses.get(run_id)
+            if status == INTERRUPTED:
+                self.launcher.resume(run_id)
+                self.crawls[run_id] = crawl
+                logger.info("run %s resumed", run_id)
+            elif status == COMPLETE and crawl.spider == "coles" and not crawl.sampled:
+                self._launch("coles_barcodes", crawl.order, {})
 
     def maintenance(self) -> None:
         """Zone maintenance then bargains, as of the clock's today."""
@@ -170,9 +194,18 @@ class Daemon:
             scheduler.wakeup()
             time.sleep(0.2)
             scheduler.shutdown(wait=True)
-            self.crawls.stop_all(self.options.grace)
+            self.launcher.stop_all(self.options.grace)
             tasks.bind(None)
             logger.info("daemon stopped")
+
+
+@dataclass(frozen=True)
+class _Crawl:
+    """A crawl the daemon launched: its spider, the order it serves, whether sampled."""
+
+    spider: str
+    order: CrawlOrder
+    sampled: bool
 
 
 def order_key(order: CrawlOrder) -> tuple[str, str]:

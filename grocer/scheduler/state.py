@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
 
-from grocer.db.models import FULL_RUN, SAMPLE_RUN, AnalysisRun, CrawlRun, GroupMembership, Store
+from grocer.constants import COMPLETE, FULL_RUN, SAMPLE_RUN
+from grocer.db.models import AnalysisRun, CrawlRun, GroupMembership, Store
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import StoreState
 
@@ -23,17 +24,13 @@ def store_states(
     last crawl, re-crawl flag and current zone membership."""
     last_complete = (
         select(CrawlRun.store_id, func.max(CrawlRun.observed_on).label("observed"))
-        .where(
-            CrawlRun.complete.is_(True),
-            CrawlRun.kind == FULL_RUN,
-            CrawlRun.spider != "coles_barcodes",
-        )
+        .where(CrawlRun.status == COMPLETE, CrawlRun.kind == FULL_RUN)
         .group_by(CrawlRun.store_id)
         .subquery()
     )
     last_sample = (
         select(CrawlRun.store_id, func.max(CrawlRun.observed_on).label("sampled"))
-        .where(CrawlRun.complete.is_(True), CrawlRun.kind == SAMPLE_RUN)
+        .where(CrawlRun.status == COMPLETE, CrawlRun.kind == SAMPLE_RUN)
         .group_by(CrawlRun.store_id)
         .subquery()
     )

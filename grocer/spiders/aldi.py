@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
@@ -26,7 +26,10 @@ class AldiSpider(RetailerSpider):
     allowed_domains = ["api.aldi.com.au"]
     first_page = 0
     page_step = aldi.PAGE_SIZE
-    custom_settings: dict[str, Any] = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4}
+    custom_settings: ClassVar[dict[str, Any]] = {
+        **RetailerSpider.custom_settings,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    }
 
     def categories_request(self) -> scrapy.Request:
         spec = aldi.categories_request(self.base_url, store_id=self.store_id)

@@ -18,10 +18,12 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from grocer.crawl import jobdir
-from grocer.crawl.context import StoreContext, allow_host, crawl_config
+from grocer.constants import FULL_RUN, SAMPLE_RUN
+from grocer.crawl.context import RunContext, allow_host, crawl_config
+from grocer.crawl.run import run_context
 from grocer.crawl.sample import SamplePlan, sample_order
-from grocer.items import ListingPageItem
+from grocer.items import END, ListingPageItem
+from grocer.pipelines import PRICE_PIPELINES
 from grocer.retailers.common import (
     Category,
     ListingPage,
@@ -31,7 +33,6 @@ from grocer.retailers.common import (
 )
 from grocer.retailers.store_records import canonical_store_id
 
-END = "end"
 # Request priorities (higher first).  Every category's first page goes first, so the listings'
 # lengths are learnt early; then the listing with the most pages left continues first, so a
 # long listing does not start last and finish alone (its pages can only follow one another).
@@ -59,13 +60,19 @@ class RetailerSpider(scrapy.Spider):
 
     Subclasses set ``company``, ``page_size``, ``first_page`` and ``page_step`` (1 for page
     numbers, the page size for offsets) and implement ``categories_request``,
-    ``parse_categories_payload``, ``listing_request`` and ``parse_listing_page``.
+    ``parse_categories_payload``, ``listing_request`` and ``parse_listing_page``; their
+    ``custom_settings`` extend this class's.  The run's context (store time zone, pages
+    committed by earlier attempts) comes from the run lifecycle (:mod:`grocer.crawl.run`).
     """
 
     company: ClassVar[str]
     page_size: ClassVar[int]
     first_page: ClassVar[int] = 1
     page_step: ClassVar[int] = 1
+    custom_settings: ClassVar[dict[str, Any]] = {
+        "ITEM_PIPELINES": PRICE_PIPELINES,
+        "GROCER_JOBDIR": True,  # one Scrapy job directory per run (grocer.crawl.jobdir)
+    }
     base_url: str
 
     def __init__(
@@ -77,24 +84,24 @@ class RetailerSpider(scrapy.Spider):
         self.store_id = canonical_store_id(self.company, store)
         self.sample = _positive(sample, "sample") if sample not in (None, "") else None
         self.sample_plan: SamplePlan | None = None
-        self.context = StoreContext()  # the database pipeline fills it when the crawl opens
         self._resume_from: dict[str, int | None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        config = crawl_config(crawler.settings)
-        spider.base_url = config.retailer_url(cls.company)
+        spider.base_url = crawl_config(crawler.settings).retailer_url(cls.company)
         allow_host(spider, spider.base_url)
-        # A sample is a few requests: restarted whole, it needs no job directory.
-        wants_jobdir = crawler.settings.getbool("GROCER_JOBDIR", True) and not spider.sample
-        if wants_jobdir and not crawler.settings.get("JOBDIR"):
-            job = jobdir.prepare(jobdir.job_path(config.data_dir, spider.name, spider.store_id))
-            crawler.settings.set("JOBDIR", str(job.path), priority="spider")
-            spider.job = job
-        else:
-            spider.job = None
         return spider
+
+    @property
+    def run_kind(self) -> str:
+        """The kind of run this crawl is: the whole catalogue, or a sample of it."""
+        return SAMPLE_RUN if self.sample else FULL_RUN
+
+    @property
+    def context(self) -> RunContext:
+        """The crawl's run: its store's time zone, the pages earlier attempts committed."""
+        return run_context(self.crawler)
 
     # ------------------------------------------------------------------ hooks
 

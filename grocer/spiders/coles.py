@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -42,7 +42,8 @@ class ColesSpider(RetailerSpider):
     company = COLES
     page_size = coles.PAGE_SIZE
     allowed_domains = ["www.coles.com.au"]
-    custom_settings: dict[str, Any] = {
+    custom_settings: ClassVar[dict[str, Any]] = {
+        **RetailerSpider.custom_settings,
         **coles_session.COLES_SESSION_SETTINGS,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     }

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -12,10 +12,12 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from grocer.constants import COLES
+from grocer.constants import BARCODE_RUN, COLES
 from grocer.crawl.context import allow_host, crawl_config
+from grocer.crawl.run import run_context
 from grocer.items import BarcodeItem
 from grocer.middlewares import coles_session
+from grocer.pipelines import BARCODE_PIPELINES
 from grocer.retailers import coles
 from grocer.retailers.common import BlockedPage, MalformedPayload
 from grocer.retailers.store_records import canonical_store_id
@@ -28,18 +30,21 @@ class ColesBarcodesSpider(scrapy.Spider):
     """GET each product page on the work list; its GTIN is ld+json ``gtin``/``gtin13``/
     ``gtin14``, else ``props.pageProps.product.gtin``.
 
-    The work list (products without a barcode, never checked) is set as ``work`` by
-    :mod:`grocer.pipelines.barcodes` when the crawl opens.  A product is marked checked in the
-    transaction writing its result, so the database is the resume state: no job directory.
+    The work list (the store's products without a barcode, never checked) comes with the
+    run's context (:mod:`grocer.crawl.run`).  A product is marked checked in the transaction
+    writing its result, so the database is the resume state: no job directory.
     """
 
     name = "coles_barcodes"
     company = COLES
     allowed_domains = ["www.coles.com.au"]
-    custom_settings: dict[str, Any] = {
+    custom_settings: ClassVar[dict[str, Any]] = {
         **coles_session.COLES_SESSION_SETTINGS,
+        "ITEM_PIPELINES": BARCODE_PIPELINES,
+        "GROCER_BARCODE_WORK": True,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     }
+    run_kind: ClassVar[str] = BARCODE_RUN
     base_url: str
 
     def __init__(
@@ -50,7 +55,6 @@ class ColesBarcodesSpider(scrapy.Spider):
             raise ValueError(f"name a store: scrapy crawl {self.name} -a store=<store id>")
         self.store_id = canonical_store_id(COLES, store)
         self.interactive = truthy(interactive)
-        self.work: list[tuple[str, str]] = []  # (sku, url), set by the barcode pipeline
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -63,7 +67,7 @@ class ColesBarcodesSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        for sku, url in self.work:
+        for sku, url in run_context(self.crawler).barcode_work:
             spec = coles.product_page_request(self.page_url(url), store_id=self.store_id)
             yield scrapy.Request(
                 spec.url,

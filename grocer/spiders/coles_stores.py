@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -25,7 +25,10 @@ class ColesStoresSpider(StoreLocatorSpider):
     allowed_domains = ["www.coles.com.au"]
     default_step = 1.0
     cap = 50  # the locator answers with the 50 nearest stores
-    custom_settings: dict[str, Any] = dict(coles_session.COLES_SESSION_SETTINGS)
+    custom_settings: ClassVar[dict[str, Any]] = {
+        **StoreLocatorSpider.custom_settings,
+        **coles_session.COLES_SESSION_SETTINGS,
+    }
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

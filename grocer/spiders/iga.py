@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.exceptions import CloseSpider
@@ -27,7 +27,10 @@ class IgaSpider(RetailerSpider):
     allowed_domains = ["www.igashop.com.au"]
     first_page = 0
     page_step = iga.PAGE_SIZE
-    custom_settings: dict[str, Any] = {"CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    custom_settings: ClassVar[dict[str, Any]] = {
+        **RetailerSpider.custom_settings,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+    }
 
     def __init__(self, store: str | None = None, shop: str | None = None, **kwargs: Any) -> None:
         super().__init__(store, **kwargs)

@@ -19,8 +19,10 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 from grocer.config import Config
+from grocer.constants import LOCATOR_RUN
 from grocer.crawl.context import allow_host, crawl_config
 from grocer.items import StoreItem
+from grocer.pipelines import STORE_PIPELINES
 from grocer.retailers.common import MalformedPayload, RequestSpec
 
 # Mainland Australia and Tasmania.
@@ -41,11 +43,14 @@ def grid(step: float) -> Iterator[tuple[float, float]]:
 
 class StoreLocatorSpider(scrapy.Spider):
     """Sweeps a retailer's store locator.  Subclasses set ``company``, ``default_step`` and
-    implement ``point_request`` and ``parse_stores_payload``."""
+    implement ``point_request`` and ``parse_stores_payload``; their ``custom_settings``
+    extend this class's."""
 
     company: ClassVar[str]
     default_step: ClassVar[float] = 0.5
     cap: ClassVar[int | None] = None  # stores in a full answer; None: answers are never full
+    custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": STORE_PIPELINES}
+    run_kind: ClassVar[str] = LOCATOR_RUN
     base_url: str
 
     def __init__(self, step: str | float | None = None, *args: Any, **kwargs: Any) -> None:

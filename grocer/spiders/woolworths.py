@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
@@ -23,7 +23,10 @@ class WoolworthsSpider(RetailerSpider):
     company = WOOLWORTHS
     page_size = woolworths.PAGE_SIZE
     allowed_domains = ["www.woolworths.com.au"]
-    custom_settings: dict[str, Any] = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4}
+    custom_settings: ClassVar[dict[str, Any]] = {
+        **RetailerSpider.custom_settings,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    }
 
     def categories_request(self) -> scrapy.Request:
         return self.request(woolworths.categories_request(self.base_url), self.parse_categories)

@@ -109,7 +109,7 @@ def runs(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         rows = connection.execute(
             select(
-                CrawlRun.spider, CrawlRun.complete, CrawlRun.finish_reason, CrawlRun.items,
+                CrawlRun.id, CrawlRun.spider, CrawlRun.status, CrawlRun.finish_reason, CrawlRun.items,
                 CrawlRun.observed_on, CrawlRun.stats,
             ).order_by(CrawlRun.id)
         )  # fmt: skip

@@ -11,7 +11,6 @@ the simulator keeps every other product grocer identifies across retailers withi
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ CHROMIUM = "/usr/bin/chromium"  # the Coles crawl passes its challenge in a brow
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
+    pytest.mark.usefixtures("chromium"),
 ]
 
 STORES = [("coles", "COL:401"), ("woolworths", "1147"), ("aldi", "G102"), ("iga", "14850")]

@@ -34,10 +34,7 @@ STORE = "COL:401"
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_ITEMS=4"]
 CRAWL_TIMEOUT = 240
 
-needs_chromium = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"
-)
-pytestmark = [pytest.mark.e2e, needs_chromium]
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("chromium")]
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -122,7 +119,7 @@ def database(data_dir: Path) -> Engine:
 
 @dataclass(frozen=True)
 class Run:
-    complete: bool
+    status: str
     finish_reason: str | None
     stats: dict[str, Any]
 
@@ -130,11 +127,11 @@ class Run:
 def runs(engine: Engine, spider: str) -> list[Run]:
     with engine.connect() as connection:
         rows = connection.execute(
-            select(CrawlRun.complete, CrawlRun.finish_reason, CrawlRun.stats)
+            select(CrawlRun.status, CrawlRun.finish_reason, CrawlRun.stats)
             .where(CrawlRun.spider == spider)
             .order_by(CrawlRun.id)
         )
-        return [Run(bool(c), r, s if isinstance(s, dict) else json.loads(s)) for c, r, s in rows]
+        return [Run(c, r, s if isinstance(s, dict) else json.loads(s)) for c, r, s in rows]
 
 
 def current_prices(engine: Engine, company: str, store: str) -> dict[str, tuple[Any, ...]]:
@@ -213,7 +210,7 @@ def test_store_crawl_equals_ground_truth(tmp_path: Path) -> None:
         engine = database(tmp_path)
         assert_matches_truth(engine, sim)
         [run] = runs(engine, "coles")
-        assert run.complete and run.finish_reason == "finished"
+        assert run.status == "complete" and run.finish_reason == "finished"
         assert run.stats["grocer/coles_session/browser_loads"] == 1
         assert served(sim, "coles.home", "200") >= 1  # the browser passed the challenge
         # Pagination never passes ceil(noOfResults / 48): one request per page, no empty page.
@@ -233,7 +230,7 @@ def test_session_expiring_mid_crawl_is_refreshed(tmp_path: Path) -> None:
         crawl(sim, tmp_path, "coles", STORE)
         engine = database(tmp_path)
         [run] = runs(engine, "coles")
-        assert run.complete and run.finish_reason == "finished", run.stats
+        assert run.status == "complete" and run.finish_reason == "finished", run.stats
         assert run.stats["grocer/coles_session/browser_loads"] >= 3
         assert run.stats["grocer/coles_session/block_pages"] >= 2
         assert_matches_truth(engine, sim)
@@ -246,7 +243,7 @@ def test_no_session_stops_blocked_and_partial(tmp_path: Path) -> None:
         crawl(sim, tmp_path, "coles", STORE, "-s", "GROCER_COLES_SESSION_REFRESHES=2")
         engine = database(tmp_path)
         [run] = runs(engine, "coles")
-        assert not run.complete and run.finish_reason == "blocked"
+        assert run.status == "partial" and run.finish_reason == "blocked"
         assert run.stats["grocer/coles_session/browser_loads"] == 3  # first + 2 refreshes
         assert price_rows(engine) == 0
         assert served(sim, "coles.browse") == 0  # the menu never passed: no page requested
@@ -257,7 +254,7 @@ def test_wrong_store_pages_write_nothing(tmp_path: Path) -> None:
         crawl(sim, tmp_path, "coles", STORE)
         engine = database(tmp_path)
         [run] = runs(engine, "coles")
-        assert not run.complete and run.finish_reason == "store_mismatch"
+        assert run.status == "partial" and run.finish_reason == "store_mismatch"
         assert run.stats["grocer/listing/store_mismatch"] >= 2  # first page, then its retry
         assert served(sim, "coles.browse", "fault:wrong_store") >= 2
         assert price_rows(engine) == 0

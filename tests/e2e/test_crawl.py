@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,14 +64,15 @@ def test_a_store_crawl_equals_the_ground_truth(crawler: Crawler, company: str, s
     crawler.run(company, store=store)
     assert_matches_truth(crawler, company, store, START_DATE)
     run = runs(crawler.engine())[-1]
-    assert run["spider"] == company and run["complete"] and run["finish_reason"] == "finished"
+    assert run["spider"] == company and run["status"] == "complete"
+    assert run["finish_reason"] == "finished"
     assert run["observed_on"] == date.fromisoformat(START_DATE)
     with crawler.engine().connect() as connection:
         crawled = connection.execute(
             select(Store.last_crawled_at).where(Store.retailer_store_id == store)
         ).scalar_one()
     assert crawled is not None
-    assert not (crawler.data_dir / "jobs" / f"{company}-{store}").exists()  # removed when done
+    assert not (crawler.data_dir / "jobs" / str(run["id"])).exists()  # removed when done
 
 
 def test_a_later_crawl_extends_unchanged_prices_and_opens_changed_ones(crawler: Crawler) -> None:
@@ -119,7 +119,7 @@ def test_faults_are_retried_and_counted_and_the_crawl_completes(crawler: Crawler
     crawler.sim.set_faults(None)
     assert_matches_truth(crawler, "aldi", "G102", START_DATE)
     run = runs(crawler.engine())[-1]
-    assert run["complete"]
+    assert run["status"] == "complete"
     stats = run["stats"]
     assert stats.get("grocer/retry/status_429", 0) > 0
     assert stats.get("grocer/retry/status_503", 0) > 0
@@ -151,7 +151,9 @@ def test_an_interrupted_crawl_resumes_without_repeating_pages(
     stop(process, sig)
     first_attempt = listing_requests(sim, "woolworths")
     assert first_attempt < full
-    jobs = crawler.data_dir / "jobs" / "woolworths-1147"
+    [stopped] = runs(crawler.engine())
+    assert stopped["status"] == ("interrupted" if sig == signal.SIGINT else "running")
+    jobs = crawler.data_dir / "jobs" / str(stopped["id"])  # one job directory per run
     assert jobs.is_dir()
     assert (jobs / "spider.state").is_file() == (sig == signal.SIGINT)
 
@@ -162,7 +164,7 @@ def test_an_interrupted_crawl_resumes_without_repeating_pages(
     assert not jobs.exists()
     history = runs(crawler.engine())
     assert len(history) == 1  # the restart continued the interrupted run
-    assert history[0]["complete"]
+    assert history[0]["status"] == "complete"
     with crawler.engine().connect() as connection:
         duplicates = connection.execute(
             select(func.count())
@@ -178,12 +180,11 @@ def test_a_store_that_is_not_crawlable_is_refused(crawler: Crawler) -> None:
     log = crawler.run("woolworths", store="10006")  # an Ampol Foodary site
     assert "is not crawlable" in log
     assert listing_requests(crawler.sim, "woolworths") == 0
-    assert runs(crawler.engine()) == []  # the refused crawl recorded no run
+    # the refused crawl recorded no run: the only one is the locator's
+    assert [r["spider"] for r in runs(crawler.engine())] == ["woolworths_stores"]
 
 
-NEEDS_CHROMIUM = pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists(), reason="Coles needs /usr/bin/chromium"
-)
+NEEDS_CHROMIUM = pytest.mark.usefixtures("chromium")  # the Coles browser session
 
 
 @pytest.mark.parametrize(

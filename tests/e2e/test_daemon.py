@@ -45,7 +45,7 @@ def crawled_days(engine: Engine) -> int:
     """The fewest days with a complete crawl among the daemon's two stores."""
     with engine.connect() as connection:
         runs = connection.execute(
-            select(CrawlRun.spider, CrawlRun.observed_on).where(CrawlRun.complete.is_(True))
+            select(CrawlRun.spider, CrawlRun.observed_on).where(CrawlRun.status == "complete")
         ).all()
     return min(len({r.observed_on for r in runs if r.spider == s}) for s in ("aldi", "woolworths"))
 
@@ -79,11 +79,11 @@ def test_the_daemon_crawls_when_due_runs_maintenance_and_stops_cleanly(tmp_path:
 
     with engine.connect() as connection:
         runs = connection.execute(
-            select(CrawlRun.spider, CrawlRun.observed_on, CrawlRun.complete, CrawlRun.finish_reason)
+            select(CrawlRun.spider, CrawlRun.observed_on, CrawlRun.status, CrawlRun.finish_reason)
         ).all()
         analyses = connection.execute(select(AnalysisRun.kind, AnalysisRun.as_of)).all()
     for spider in ("aldi", "woolworths"):
-        days = {r.observed_on for r in runs if r.spider == spider and r.complete}
+        days = {r.observed_on for r in runs if r.spider == spider and r.status == "complete"}
         # due again every simulated day; a crawl takes a few real seconds, a day lasts four
         assert len(days) >= 3, (spider, sorted(days))
     # the killed crawls' runs were continued to an end; SIGTERM stopped the rest cleanly:

@@ -60,7 +60,7 @@ def test_sampled_health_checks_keep_the_zone_and_find_the_member_that_left(
     assert "finished" in sample(crawler, moved, stays)
     with engine.connect() as connection:
         runs = connection.execute(
-            select(Store.retailer_store_id, CrawlRun.kind, CrawlRun.complete, CrawlRun.items,
+            select(Store.retailer_store_id, CrawlRun.kind, CrawlRun.status, CrawlRun.items,
                    CrawlRun.stats, CrawlRun.observed_on)
             .join(Store, Store.id == CrawlRun.store_id)
             .where(CrawlRun.observed_on == LATER)
@@ -68,9 +68,9 @@ def test_sampled_health_checks_keep_the_zone_and_find_the_member_that_left(
         states = {s.store_id: s for s in store_states(connection, companies=["aldi"])}
     by_store = {run.retailer_store_id: run for run in runs}
     full, sampled = by_store[anchor], [by_store[s] for s in (moved, stays)]
-    assert full.kind == "full" and full.complete and full.items > 2000
+    assert full.kind == "full" and full.status == "complete" and full.items > 2000
     for run in sampled:
-        assert run.kind == "sample" and run.complete
+        assert run.kind == "sample" and run.status == "complete"
         assert 250 <= run.items < 400  # about the listings asked for, not the catalogue
         assert run.stats["downloader/request_count"] < full.stats["downloader/request_count"] / 5
     assert states[anchor].last_observed == LATER

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from grocer.cli import main
+from grocer.db.engine import make_engine
+from grocer.db.migrate import SCHEMA_REVISION
 from tests.conftest import SAMPLES
 
 
@@ -42,4 +45,21 @@ def test_db_upgrade_reports_the_revision(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["db", "upgrade"]) == 0
-    assert "schema at revision 0003" in capsys.readouterr().out
+    assert f"schema at revision {SCHEMA_REVISION}" in capsys.readouterr().out
+    engine = make_engine(f"sqlite:///{database}")
+    columns = {
+        table: {c["name"] for c in inspect(engine).get_columns(table)}
+        for table in ("crawl_runs", "run_checks")
+    }
+    engine.dispose()
+    assert {"status", "attempt", "heartbeat_at", "node", "host", "pid"} <= columns["crawl_runs"]
+    assert "complete" not in columns["crawl_runs"]
+    assert columns["run_checks"] == {
+        "id",
+        "run_id",
+        "name",
+        "passed",
+        "value",
+        "threshold",
+        "reason",
+    }

@@ -213,8 +213,8 @@ def test_bad_lines_are_counted_and_good_lines_land(engine: Engine, tmp_path: Pat
         assert sorted(priced, key=int) == ["1", "9", "10", "11"]
         barcodes = connection.execute(select(Product.barcode).where(Product.barcode.is_not(None)))
         assert barcodes.scalars().all() == ["9310631635078"]
-        run = connection.execute(select(CrawlRun.complete, CrawlRun.rejected)).one()
-        assert run.complete and run.rejected == 9
+        run = connection.execute(select(CrawlRun.status, CrawlRun.rejected)).one()
+        assert run.status == "complete" and run.rejected == 9
 
 
 def test_truncated_gzip_reports_an_error_and_keeps_what_was_read(
@@ -231,5 +231,5 @@ def test_truncated_gzip_reports_an_error_and_keeps_what_was_read(
             connection.execute(select(func.count()).select_from(Price)).scalar_one()
             >= report.written - 1
         )
-        run = connection.execute(select(CrawlRun.complete, CrawlRun.finish_reason)).one()
-        assert not run.complete and run.finish_reason == "truncated"
+        run = connection.execute(select(CrawlRun.status, CrawlRun.finish_reason)).one()
+        assert run.status == "partial" and run.finish_reason == "truncated"

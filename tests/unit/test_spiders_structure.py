@@ -10,7 +10,8 @@ import pytest
 import scrapy
 
 import grocer.spiders
-from grocer.settings import CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY
+from grocer.pipelines import BARCODE_PIPELINES, PRICE_PIPELINES, STORE_PIPELINES
+from grocer.settings import CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY, ITEM_PIPELINES
 
 # Spiders allowed to differ from the project's politeness defaults, and why.
 POLITENESS_ALLOWLIST: dict[str, str] = {}
@@ -66,3 +67,16 @@ def test_spiders_are_no_less_polite_than_the_project(module_name: str) -> None:
     per_domain = settings.get("CONCURRENT_REQUESTS_PER_DOMAIN", CONCURRENT_REQUESTS_PER_DOMAIN)
     assert per_domain <= CONCURRENT_REQUESTS_PER_DOMAIN
     assert settings.get("AUTOTHROTTLE_ENABLED", True)
+
+
+@pytest.mark.parametrize("module_name", spider_modules())
+def test_each_spider_family_names_its_own_pipelines(module_name: str) -> None:
+    """Pipelines apply by configuration: no project-wide list, no spider-class checks."""
+    assert ITEM_PIPELINES == {}
+    if module_name.endswith("_stores"):
+        expected = STORE_PIPELINES
+    elif module_name.endswith("_barcodes"):
+        expected = BARCODE_PIPELINES
+    else:
+        expected = PRICE_PIPELINES
+    assert (spider_class(module_name).custom_settings or {}).get("ITEM_PIPELINES") == expected

@@ -11,9 +11,8 @@ every function returns the stores' own rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -29,32 +28,32 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from grocer.db.models import PRICE_STATE, GroupMembership, Price, Store
+from grocer.normalize.price_state import READ_FIELDS, price_record
 
 IN_CHUNK = 5_000  # ids per IN (...) list: well under SQLite's and PostgreSQL's limits
 
 
-@dataclass(frozen=True)
-class ResolvedPrice:
-    """The price of one listing at one store, and which stored row says it."""
+ResolvedPrice = price_record(
+    "ResolvedPrice",
+    """The price of one listing at one store, and which stored row says it.
 
-    store_id: int  # the store asked about (stores.id)
-    listing_id: int
-    price_id: int  # the prices.id that answers: the store's own row, or its anchor's
-    source_store_id: int  # whose row it is (== store_id for own rows)
-    price: Decimal
-    was_price: Decimal | None
-    unit_price: Decimal | None
-    unit: str | None
-    is_special: bool
-    promo_text: str | None
-    price_hash: str
-    first_seen: date  # the answering row's interval, clipped to the membership period
-    last_seen: date
-
-    @property
-    def is_own(self) -> bool:
-        """True when the store's own row answers (not its anchor's)."""
-        return self.source_store_id == self.store_id
+    ``price_id`` is the answering row (the store's own, or its anchor's), ``source_store_id``
+    whose row it is (== ``store_id`` for own rows); ``first_seen``/``last_seen`` are the
+    answering row's interval, clipped to the membership period.
+    """,
+    before=(
+        ("store_id", int),
+        ("listing_id", int),
+        ("price_id", int),
+        ("source_store_id", int),
+    ),
+    namespace={
+        "is_own": property(
+            lambda self: self.source_store_id == self.store_id,
+            doc="True when the store's own row answers (not its anchor's).",
+        )
+    },
+)
 
 
 _Own = aliased(Price, name="own")
@@ -134,21 +133,8 @@ def _resolved(row: Any) -> ResolvedPrice:
         first = row.valid_from
     if row.valid_to is not None and row.valid_to - timedelta(days=1) < last:
         last = row.valid_to - timedelta(days=1)
-    return ResolvedPrice(
-        store_id=row.asked,
-        listing_id=row.listing_id,
-        price_id=row.id,
-        source_store_id=row.source,
-        price=row.price,
-        was_price=row.was_price,
-        unit_price=row.unit_price,
-        unit=row.unit,
-        is_special=bool(row.is_special),
-        promo_text=row.promo_text,
-        price_hash=row.price_hash,
-        first_seen=first,
-        last_seen=last,
-    )
+    state = (getattr(row, name) for name in READ_FIELDS)
+    return ResolvedPrice(row.asked, row.listing_id, row.id, row.source, *state, first, last)
 
 
 def prices_on(
@@ -323,18 +309,4 @@ def _history_of_listing(rows: list[ResolvedPrice], low: date) -> Iterator[Resolv
 
 
 def _clip(row: ResolvedPrice, first: date, last: date) -> ResolvedPrice:
-    return ResolvedPrice(
-        store_id=row.store_id,
-        listing_id=row.listing_id,
-        price_id=row.price_id,
-        source_store_id=row.source_store_id,
-        price=row.price,
-        was_price=row.was_price,
-        unit_price=row.unit_price,
-        unit=row.unit,
-        is_special=row.is_special,
-        promo_text=row.promo_text,
-        price_hash=row.price_hash,
-        first_seen=first,
-        last_seen=last,
-    )
+    return replace(row, first_seen=first, last_seen=last)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -22,7 +21,7 @@ ARGS = [
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+@pytest.mark.usefixtures("chromium")
 def test_plain_client_blocked_browser_gets_prices() -> None:
     from playwright.sync_api import sync_playwright
 

@@ -34,6 +34,7 @@ from grocer.retailers.common import Category, is_promotional
 from grocer.sim.identity import listing_fields
 from grocer.sim.server import SimulatorServer
 from tests.integration.sim.sim_helpers import coles_session, cookie_dict, send
+from tests.prerequisites import missing
 from tests.unit.retailers.conftest import CORPUS, FIXTURES, capture_body
 
 MAX_PAGES = 400  # per category: a listing still going after this many pages never ends
@@ -261,7 +262,7 @@ def test_aldi_promotional_products_are_also_in_a_department(sim: SimulatorServer
 def _corpus_capture(name: str) -> Any:
     path = CORPUS / "api_captures" / name
     if not path.is_file():
-        pytest.skip("../shared/corpus is not available")
+        missing(f"{path} is not present")
     return capture_body(gzip.decompress(path.read_bytes()).decode("utf-8"))
 
 

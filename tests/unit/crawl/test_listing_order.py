@@ -16,6 +16,7 @@ from grocer.retailers.common import Category, ListingPage
 from grocer.spiders.aldi import AldiSpider
 from grocer.spiders.base import FIRST_PAGE_PRIORITY, listing_priority
 from grocer.spiders.woolworths import WoolworthsSpider
+from tests.unit.crawl.contexts import give_run
 
 SEARCH_PAGE = Path(__file__).parents[2] / "fixtures" / "aldi" / "product_search.json"
 CATEGORY = Category(key="970000000", slug="bakery", path=("Bakery",))
@@ -43,9 +44,9 @@ def test_pages_left_counts_from_the_next_page_by_offset_or_page_number() -> None
 
 def crawl_output(total: int | None) -> list[Any]:
     """What the Aldi spider yields for one listing page at offset 30."""
-    spider = AldiSpider.from_crawler(
-        get_crawler(AldiSpider, {"GROCER_JOBDIR": False}), store="G102"
-    )
+    crawler = get_crawler(AldiSpider)
+    spider = AldiSpider.from_crawler(crawler, store="G102")
+    give_run(crawler, spider)
     payload = json.loads(SEARCH_PAGE.read_text(encoding="utf-8"))
     if total is not None:
         payload["meta"] = {"pagination": {"offset": 30, "limit": 30, "totalCount": total}}
@@ -66,8 +67,8 @@ def test_a_listing_page_asks_for_its_successor_by_the_pages_left() -> None:
 
 
 def test_every_category_starts_before_any_listing_continues() -> None:
-    spider = AldiSpider.from_crawler(
-        get_crawler(AldiSpider, {"GROCER_JOBDIR": False}), store="G102"
-    )
+    crawler = get_crawler(AldiSpider)
+    spider = AldiSpider.from_crawler(crawler, store="G102")
+    give_run(crawler, spider)
     first = list(spider.category_requests([CATEGORY]))
     assert [r.priority for r in first] == [FIRST_PAGE_PRIORITY]

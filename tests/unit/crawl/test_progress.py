@@ -23,7 +23,7 @@ class Terminal(io.StringIO):
 def crawl_pages(sample: int | None = None, resumed: bool = False) -> None:
     """Three categories; two listing pages arrive, the second ending its category.  A resumed
     crawl's first page may come from Scrapy's saved queue before the categories are known."""
-    crawler = get_crawler(AldiSpider, {"GROCER_JOBDIR": False})
+    crawler = get_crawler(AldiSpider)
     spider = AldiSpider.from_crawler(crawler, store="G102", sample=sample)
     extension = CrawlProgress.from_crawler(crawler)
     assert crawler.stats is not None

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from grocer.normalize.matching import price_hash
+import pytest
+
+from grocer.normalize.price_state import price_hash
 from grocer.normalize.product import normalize_observation
 
 D = Decimal
@@ -45,3 +47,16 @@ def test_was_price_not_above_price_is_no_special() -> None:
     assert regular.was_price is None and not regular.is_special
     special = observe(was_price=D("4.00"))
     assert special.is_special and special.was_price == D("4.00")
+
+
+def test_the_hash_of_a_state_never_changes() -> None:
+    """Stored intervals compare hashes computed by earlier versions: the text is fixed."""
+    assert price_hash(D("3.1"), D("4"), D("1.55"), "l", True, "SPECIAL") == (
+        "f725a5fbfe0c2dad92644fd04c7ff74d"
+    )
+    assert price_hash(D("3.1"), None, None, None, False, None) == "fe6024313e8ef8a7aebd867411983b6a"
+
+
+def test_the_hash_takes_exactly_the_hashed_fields() -> None:
+    with pytest.raises(TypeError, match="price, was_price, unit_price, unit, is_special"):
+        price_hash(D("3.1"), None)

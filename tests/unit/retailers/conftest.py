@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.prerequisites import require_corpus
+
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -44,10 +46,8 @@ def fixture_json() -> Callable[[str], Any]:
 
 @pytest.fixture
 def corpus() -> Path:
-    """The shared corpus directory; the test is skipped when ``../shared/corpus`` is absent."""
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not available")
-    return CORPUS
+    """The shared corpus directory (skipped where absent, failed in CI)."""
+    return require_corpus()
 
 
 @pytest.fixture

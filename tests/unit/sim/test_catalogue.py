@@ -13,6 +13,7 @@ from grocer.sim.build_catalogue import DEFAULT_CORPUS, build
 from grocer.sim.catalogue import DATA_DIR, gtin_check_digit, load_catalogue
 from grocer.sim.store_registry import load_stores
 from grocer.sim.webutil import TreeIndex
+from tests.prerequisites import missing
 
 
 def test_shipped_files_are_small() -> None:
@@ -113,7 +114,7 @@ def test_aldi_promotional_products_keep_their_promotional_leaf() -> None:
 def test_build_reproduces_the_shipped_catalogue(tmp_path: Path) -> None:
     """The shipped data is exactly what ``python -m grocer.sim.build_catalogue`` writes."""
     if not DEFAULT_CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not available")
+        missing("../shared/corpus is not present")
     build(DEFAULT_CORPUS, tmp_path)
     for name in ("catalogue.json.gz", "templates.json.gz", "stores.json.gz"):
         assert (tmp_path / name).read_bytes() == (Path(DATA_DIR) / name).read_bytes(), name

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from grocer.items import ProductItem
-from grocer.pipelines.normalize import normalize_item
-from grocer.pipelines.validate import Rejected, parse_money, validate_item
+from grocer.normalize.product import normalize_item
+from grocer.normalize.validate import Rejected, parse_money, validate_item
 
 
 def item(**overrides: object) -> ProductItem:
