@@ -294,13 +294,9 @@ def _resolved_page(
     for r in batch:
         company, store = names(r.store_id)
         sku, product_id = listings[r.listing_id]
+        ids = (r.price_id, company, store, names(r.source_store_id)[1], sku, product_id)
         state = (getattr(r, name) for name in READ_FIELDS)
-        page.append(
-            ExportRow(
-                r.price_id, company, store, names(r.source_store_id)[1], sku, product_id,
-                *state, r.first_seen, r.last_seen,
-            )  # fmt: skip
-        )
+        page.append(ExportRow(*ids, *state, r.first_seen, r.last_seen))
     return page
 
 
