@@ -1,0 +1,93 @@
+"""Benchmark: one benchmark run on an earlier commit and on this tree, in alternating pairs.
+
+A change's effect on a figure is smaller than one run's noise on this machine (10-20%), so
+the same benchmark runs ``--pairs`` times on each side, alternating (old, new, old, new, ...),
+and each figure is judged by the median of its paired new/old ratios.  The earlier commit is
+checked out in a temporary ``git worktree`` and imported through ``PYTHONPATH`` (check the
+``grocer`` line printed: it names the tree each side imported).
+
+    python bench/compare.py --base HEAD~3 --pairs 5 --keys items_per_s -- bench/ingest.py ...
+
+Each side runs ``python <script> <args>`` in its own tree; the benchmark's last output line
+must be its JSON figures.  Ends with one JSON line: the figures of every run, and per key the
+medians and the median ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(tree: Path, command: list[str]) -> dict[str, Any]:
+    """Run a benchmark in ``tree`` (its own ``grocer`` first on the path); its JSON figures."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    which = subprocess.run(
+        [sys.executable, "-c", "import grocer; print(grocer.__file__)"],
+        cwd=tree, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if not Path(which).resolve().is_relative_to(tree.resolve()):
+        raise SystemExit(f"{tree} imports grocer from {which}")
+    done = subprocess.run(
+        [sys.executable, *command], cwd=tree, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{command} failed in {tree}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the earlier commit")
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--keys", required=True, help="figures to compare, comma separated")
+    parser.add_argument("command", nargs="+", help="the benchmark script and its arguments")
+    args = parser.parse_args()
+    keys = [k.strip() for k in args.keys.split(",") if k.strip()]
+    with tempfile.TemporaryDirectory(prefix="grocer-base-") as tmp:
+        old_tree = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(old_tree), args.base],
+            cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+        try:
+            old, new = [], []
+            for pair in range(args.pairs):
+                old.append(run(old_tree, args.command))
+                new.append(run(ROOT, args.command))
+                shown = ", ".join(
+                    f"{k} {o[k]} -> {n[k]}" for k in keys for o, n in [(old[-1], new[-1])]
+                )
+                print(f"pair {pair + 1}/{args.pairs}: {shown}", file=sys.stderr)
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(old_tree)], cwd=ROOT, check=False
+            )
+    result: dict[str, Any] = {"bench": "compare", "base": args.base, "command": args.command}
+    for key in keys:
+        ratios = [n[key] / o[key] for o, n in zip(old, new, strict=True)]
+        result[key] = {
+            "old": [o[key] for o in old],
+            "new": [n[key] for n in new],
+            "median_old": statistics.median(o[key] for o in old),
+            "median_new": statistics.median(n[key] for n in new),
+            "median_ratio": round(statistics.median(ratios), 3),
+        }
+        print(
+            f"{key}: median old {result[key]['median_old']}, new {result[key]['median_new']}, "
+            f"median of paired new/old {result[key]['median_ratio']}"
+        )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
