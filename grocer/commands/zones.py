@@ -22,19 +22,7 @@ def analyze_zones(args: argparse.Namespace, config: Config) -> int:
         )
     finally:
         engine.dispose()
-    print(f"zones as of {summary.as_of}{' (reset)' if summary.reset else ''}")
-    header = ("company", "stores", "groups", "compared", "merges", "ejected", "flagged", "deleted")
-    print("{:<11} {:>7} {:>7} {:>9} {:>7} {:>8} {:>8} {:>9}".format(*header))
-    for slug, c in summary.companies.items():
-        print(
-            f"{slug:<11} {c.stores:>7} {c.groups:>7} {c.comparisons:>9} {c.merges:>7} "
-            f"{c.ejections:>8} {c.flagged:>8} {c.rows_deleted:>9}"
-        )
-    print(
-        f"merges {summary.total('merges')}, ejections {summary.total('ejections')}, "
-        f"flagged for re-crawl {summary.total('flagged')}, "
-        f"price rows deleted {summary.total('rows_deleted')} ({summary.seconds:.1f}s)"
-    )
+    print("\n".join(summary.lines()))
     return 0
 
 

@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Connection, Delete, Engine, Select, and_, delete, exists, or_, select, union
 from sqlalchemy.orm import aliased
 
+from grocer.analysis.zones.settings import DEFAULT_CHUNK
 from grocer.db.models import Bargain, GroupMembership, Price
 
-DEFAULT_CHUNK = 250_000
 SQLITE_CACHE_KIB = 131_072  # 128 MiB of page cache for the deleting connection
 
 
