@@ -31,13 +31,12 @@ from tests.e2e.test_coles import (
     crawl,
     database,
     descendants,
-    needs_chromium,
     runs,
     served,
     start_crawl,
 )
 
-pytestmark = [pytest.mark.e2e, needs_chromium]
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("chromium")]
 DB_FILE = "grocer-dev.sqlite3"
 WOOLWORTHS_STORE = "1304"
 IGA_STORE = "14317"

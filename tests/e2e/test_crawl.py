@@ -15,6 +15,7 @@ from grocer.db.models import Price, Store
 from grocer.ingest.runner import ingest_files
 from grocer.sim.server import SimulatorServer
 from tests.e2e.conftest import START_DATE, Crawler, current_prices, runs, stop, wait_until
+from tests.prerequisites import require_chromium
 
 pytestmark = pytest.mark.e2e
 
@@ -184,13 +185,10 @@ def test_a_store_that_is_not_crawlable_is_refused(crawler: Crawler) -> None:
     assert [r["spider"] for r in runs(crawler.engine())] == ["woolworths_stores"]
 
 
-NEEDS_CHROMIUM = pytest.mark.usefixtures("chromium")  # the Coles browser session
-
-
-@pytest.mark.parametrize(
-    "company", ["aldi", "woolworths", "iga", pytest.param("coles", marks=NEEDS_CHROMIUM)]
-)
+@pytest.mark.parametrize("company", ["aldi", "woolworths", "iga", "coles"])
 def test_store_locators_fill_the_stores_table_once(crawler: Crawler, company: str) -> None:
+    if company == "coles":
+        require_chromium()  # the Coles browser session
     spider = f"{company}_stores"
     crawler.run(spider)
     expected = {s["store_id"]: s["crawlable"] for s in crawler.sim_stores(company)}
