@@ -100,5 +100,6 @@ REJECT_NOT_AN_OBJECT: Final = "not_an_object"
 # Counted, but the item still lands without the field.
 DROPPED_BAD_BARCODE: Final = "bad_barcode_dropped"
 FLAGGED_INSTORE_CODE: Final = "instore_code_flagged"
+UNIT_PRICE_DISAGREEMENT: Final = "unit_price_disagreement"
 
 MAX_PRICE: Final = 10_000  # a price at or above this is absurd for groceries

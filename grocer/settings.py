@@ -16,6 +16,8 @@ _config = load_config()
 BOT_NAME = "grocer"
 SPIDER_MODULES = ["grocer.spiders"]
 NEWSPIDER_MODULE = "grocer.spiders"
+# ``scrapy crawl`` exits with how its run ended (grocer/crawl/commands/crawl.py)
+COMMANDS_MODULE = "grocer.crawl.commands"
 
 # An honest, identifying user agent; each retailer's requests carry it.
 USER_AGENT = "grocer/0.1 (+https://github.com/grocer-au/grocer; grocery price research)"

@@ -77,13 +77,12 @@ def read_snapshot(engine: Engine) -> Iterator[Connection]:
     """A connection inside one read-only snapshot, rolled back (released) on the way out.
 
     PostgreSQL: a REPEATABLE READ, READ ONLY transaction (its snapshot is taken at the first
-    statement).  SQLite (WAL): an explicit ``BEGIN`` and a first read, which pins the
-    snapshot; other connections keep writing and committing meanwhile.
+    statement).  SQLite (WAL): a transaction (``grocer.db.engine`` begins one for reads too)
+    and a first read, which pins the snapshot; other connections keep writing and committing
+    meanwhile.
     """
     if is_sqlite(engine):
         with engine.connect() as connection:
-            # pysqlite opens no transaction for SELECTs, so each page would see new commits.
-            connection.exec_driver_sql("BEGIN")
             # WAL fixes a read transaction's snapshot at its first read: take it now.
             connection.execute(select(func.max(Price.id)))
             try:

@@ -56,10 +56,11 @@ def price_chart(connection: Connection, bargain: BargainLine, path: Path, *, as_
     left, right = axes.get_xlim()
     if right - left < 7:  # a few days of history: show a week, not hours
         axes.set_xlim(right - 7, right)
-    axes.set_title(bargain.product[:70], fontsize=9)
+    axes.set_title(bargain.product[:70], fontsize=9, parse_math=False)  # "$" is text here
     axes.set_ylabel("price ($)")
     axes.set_ylim(bottom=0)
-    axes.legend(loc="best", fontsize=8)
+    if axes.get_legend_handles_labels()[0]:  # no history left to draw: no legend
+        axes.legend(loc="best", fontsize=8)
     figure.autofmt_xdate()
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from grocer.commands import Commands, open_database
 from grocer.config import Config
+from grocer.scheduler.jobs import JOBS
 
 
 def parse_stores(text: str) -> list[tuple[str, str]]:
@@ -27,6 +29,14 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
     from grocer.scheduler.clock import ScaledClock
     from grocer.scheduler.daemon import Daemon, DaemonOptions
 
+    jobs = [j.strip() for j in args.jobs.split(",") if j.strip()]
+    unknown = sorted(set(jobs) - set(JOBS))
+    if unknown:
+        print(
+            f"error: no such job: {', '.join(unknown)} (jobs: {', '.join(JOBS)})", file=sys.stderr
+        )
+        return 2
+
     engine = open_database(config)
     start = (
         datetime.combine(date.fromisoformat(args.start_date), datetime.min.time(), UTC)
@@ -41,6 +51,7 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
         crawl_timeout=args.crawl_timeout,
         grace=args.grace,
         scrapy_args=[a for s in args.setting or [] for a in ("-s", s)],
+        jobs=jobs,
     )
     Daemon(config, engine, ScaledClock(args.time_scale, start), options, analysis_jobs()).run()
     return 0
@@ -102,6 +113,9 @@ def register(commands: Commands) -> None:
     parser.add_argument("--crawl-timeout", type=float, default=3 * 3600, help="seconds")
     parser.add_argument("--grace", type=float, default=60.0, help="seconds to let crawls finish")
     parser.add_argument("--setting", "-s", action="append", help="Scrapy setting for crawls")
+    parser.add_argument(
+        "--jobs", default=",".join(JOBS), help=f"the jobs to run (default: {','.join(JOBS)})"
+    )
     parser.set_defaults(handler=daemon)
 
     status_parser = commands.add_parser("status", help="what ran, what failed, what is due")

@@ -6,46 +6,53 @@ crawler, never on the spider or in a pipeline.  When the crawler is built, the e
 settles which ``crawl_runs`` row the crawl works on: the one named by the ``_job`` spider
 argument (the launcher's, as Scrapyd names it), else the latest ``interrupted`` run of the
 same spider and store on this host, else a new one; its job directory is ``jobs/<run id>``.
-On ``spider_opened`` it opens an attempt (``running``), loads the store's facts, the pages
-earlier attempts committed and the counters they kept, and hands the crawl a
-:class:`~grocer.crawl.context.RunContext` (:func:`run_context`).  It counts item and spider
+On ``spider_opened`` it opens an attempt (``running``) holding the store's lease
+(:mod:`grocer.crawl.lease`), loads the store's facts, the pages earlier attempts committed
+and the counters they kept, and hands the crawl a :class:`~grocer.crawl.context.RunContext`
+(:func:`run_context`).  It renews the lease with the run's heartbeat, counts item and spider
 errors, and on ``spider_closed`` writes the stats back and decides the status
-(:func:`run_status`).  A store known not to be crawlable is refused before any row is made.
+(:func:`run_status`).  A store known not to be crawlable is refused before any row is made; a
+store another live crawl holds is not crawled.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
-from sqlalchemy import Engine, select
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy import Connection, Engine, exc
+from twisted.internet import task
 
-from grocer.constants import COMPLETE, FAILED, INTERRUPTED, PARTIAL, PENDING
+from grocer.config import Config
+from grocer.constants import COMPLETE, FAILED, INTERRUPTED, PARTIAL, PENDING, SKIPPED
 from grocer.crawl import jobdir
-from grocer.crawl.context import RunContext, crawl_config
-from grocer.db import barcodes, runs
+from grocer.crawl.context import RunContext, crawl_config, load_run_context
+from grocer.crawl.lease import LeaseKeeper, renew_every
+from grocer.db import runs
+from grocer.db.barcodes import BarcodeWork
 from grocer.db.engine import display_url
+from grocer.db.leases import Fenced, StoreBusy
 from grocer.db.migrate import upgrade
-from grocer.db.models import CrawlPage
 from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store, store_info
 from grocer.db.transactions import in_transaction
 from grocer.memory import relax_gc
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
-NOT_CRAWLABLE = "not_crawlable"
+NOT_CRAWLABLE, STORE_BUSY = "not_crawlable", "store_busy"
+FENCED, DATABASE_UNAVAILABLE = "fenced", "database_unavailable"
 # The run's record of its crawl stats (the counters of earlier attempts are loaded from it).
 RECORDED_STATS = (
     "grocer/", "retry/", "downloader/", "log_count/", "item_scraped_count", "item_dropped_count",
-    "response_received_count", "spider_exceptions/",
+    "response_received_count", "spider_exceptions/", "unit_price_disagreements",
 )  # fmt: skip
 # Per attempt, not added up over attempts.
 ATTEMPT_STATS = ("grocer/resume/",)
@@ -58,8 +65,8 @@ LOST_WORK = ("grocer/listing/pages_lost", "grocer/barcodes/left_unchecked")
 # What the writing pipelines count: records written, and records rejected by validation.
 ITEMS_WRITTEN = "grocer/run/items"
 REJECTED = "grocer/validate/rejected"
-# Finish reasons of a crawl stopped before its spider finished (Ctrl-C, SIGTERM).
-INTERRUPTING = frozenset({"shutdown"})
+# Finish reasons of a crawl stopped before its spider finished (Ctrl-C, SIGTERM, fenced...).
+INTERRUPTING = frozenset({"shutdown", FENCED, DATABASE_UNAVAILABLE})
 
 
 def run_status(reason: str, stats: dict[str, Any]) -> str:
@@ -81,22 +88,30 @@ def run_status(reason: str, stats: dict[str, Any]) -> str:
 
 
 class RunLifecycle:
-    """Opens, hands out and closes the crawl's ``crawl_runs`` row (see the module)."""
+    """Opens, hands out and closes the crawl's ``crawl_runs`` row (see the module).
 
-    def __init__(self, crawler: Crawler, engine: Engine) -> None:
+    ``outcome`` says how the crawl ended for its run: its status once closed, ``skipped`` when
+    it was not let in, ``interrupted`` when it could not close its run (fenced, no database).
+    """
+
+    def __init__(self, crawler: Crawler, engine: Engine, config: Config) -> None:
         self.crawler = crawler
         self.engine = engine
+        self.config = config
         self.run_id: int | None = None
         self.refusal: str | None = None  # why the crawl may not start (no row was made)
         self.attempt: int | None = None  # set once an attempt is open
+        self.outcome: str = FAILED
+        self.keeper: LeaseKeeper | None = None
         self._context: RunContext | None = None
+        self._heartbeat: task.LoopingCall | None = None
         self._restore_gc: Callable[[], None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         config = crawl_config(crawler.settings)
         logger.info("database: %s", display_url(config.database_url))
-        extension = cls(crawler, upgrade(config.database_url))
+        extension = cls(crawler, upgrade(config.database_url), config)
         extension.settle_run()
         # A sample is a few requests: restarted whole, it needs no job directory.
         sample = getattr(crawler.spider, "sample", None)
@@ -141,11 +156,11 @@ class RunLifecycle:
             self.run_id = int(job)
             return
 
-        def find_or_make(connection: Any) -> int:
+        def find_or_make(connection: Connection) -> int:
             store_pk = ensure_store(connection, StoreRow(company, store_id)) if store_id else None
             found = runs.continuable_run(
                 connection, spider=spider.name, company_id=COMPANY_IDS[company],
-                store_pk=store_pk, host=socket.gethostname(),
+                store_pk=store_pk, host=runs.this_host(),
             )  # fmt: skip
             if found is not None:
                 return found
@@ -162,64 +177,60 @@ class RunLifecycle:
         # Receivers run in the order they were connected: connected now, after every
         # component has connected its own, the status is decided after checks run at close.
         self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.outcome = SKIPPED  # until an attempt is open
         if self.refusal is not None:
             logger.error("%s", self.refusal)
             self.crawler.stats.set_value("grocer/refused", self.refusal)
             raise CloseSpider(NOT_CRAWLABLE)
         assert self.run_id is not None
-        run_id = self.run_id
         with self.engine.connect() as connection:
-            run = runs.get_run(connection, run_id)
+            run = runs.get_run(connection, self.run_id)
         if run is None:
-            logger.error("no crawl run %s in %s", run_id, display_url(str(self.engine.url)))
+            logger.error("no crawl run %s in %s", self.run_id, display_url(str(self.engine.url)))
             raise CloseSpider("unknown_run")
         if run.status not in (PENDING, INTERRUPTED):
-            logger.warning("run %s is %s: nothing to do", run_id, run.status)
+            logger.warning("run %s is %s: nothing to do", run.id, run.status)
             raise CloseSpider(f"run_{run.status}")
-        self.attempt = in_transaction(
-            self.engine,
-            lambda c: runs.open_attempt(c, run_id, host=socket.gethostname(), pid=os.getpid()),
+        self.keeper = LeaseKeeper(
+            self.engine, spider=spider.name, store_pk=run.store_pk, node=runs.LOCAL
         )
-        if self.attempt is None:
-            raise CloseSpider("run_taken")
-        self._context = self._load_context(spider, run)
-        self._load_earlier_stats(run.stats)
-        if self._context.done_pages:
-            logger.info(
-                "resuming run %s: %d listing pages already committed",
-                run_id, len(self._context.done_pages),
+        try:
+            lease = self.keeper.open(run.id)
+        except StoreBusy as busy:
+            self._busy(run.id, busy)
+        except Fenced as fenced:
+            logger.warning("%s", fenced)
+            raise CloseSpider("run_taken") from None
+        self.attempt = lease.attempt
+        self.outcome = FAILED  # until it closes
+        with self.engine.connect() as connection:
+            self._context, work = load_run_context(
+                connection, run=run, attempt=lease.attempt, spider=spider.name,
+                company=spider.company, store_id=getattr(spider, "store_id", None),
+                barcode_work=self.crawler.settings.getbool("GROCER_BARCODE_WORK"), lease=lease,
             )  # fmt: skip
-            self.crawler.stats.set_value("grocer/resume/pages_done", len(self._context.done_pages))
+        if work is not None:
+            self._count_barcode_work(work)
+        self._load_earlier_stats(run.stats)
+        done = len(self._context.done_pages)
+        if done:
+            logger.info("resuming run %s: %d listing pages already committed", run.id, done)
+            self.crawler.stats.set_value("grocer/resume/pages_done", done)
+        self._heartbeat = task.LoopingCall(self._renew)
+        self._heartbeat.start(renew_every(), now=False)
         self._restore_gc = relax_gc()
 
-    def _load_context(self, spider: Any, run: runs.RunRow) -> RunContext:
-        store_id = getattr(spider, "store_id", None)
-        work: tuple[tuple[str, str], ...] = ()
-        with self.engine.connect() as connection:
-            info = store_info(connection, spider.company, store_id) if store_id else None
-            done = frozenset(
-                connection.execute(select(CrawlPage.page).where(CrawlPage.run_id == run.id))
-                .scalars()
-                .all()
+    def _busy(self, run_id: int, busy: StoreBusy) -> None:
+        """Another live crawl holds the store: this one does nothing; a row of its own (not
+        the holder's) ends ``skipped``."""
+        logger.error("%s: not crawling it twice at once", busy)
+        if busy.run_id != run_id:
+            in_transaction(
+                self.engine, lambda c: runs.end_run(c, run_id, status=SKIPPED, reason=STORE_BUSY)
             )
-            if info is not None and self.crawler.settings.getbool("GROCER_BARCODE_WORK"):
-                found = barcodes.select_work(connection, info.id)
-                work = tuple((task.sku, task.url) for task in found.tasks)
-                self._count_barcode_work(found)
-        return RunContext(
-            run_id=run.id,
-            attempt=self.attempt or 0,
-            spider=spider.name,
-            company=spider.company,
-            store_id=store_id,
-            kind=run.kind,
-            timezone=info.timezone if info else RunContext.timezone,
-            aux_id=info.aux_id if info else None,
-            done_pages=done,
-            barcode_work=work,
-        )
+        raise CloseSpider(STORE_BUSY)
 
-    def _count_barcode_work(self, work: barcodes.BarcodeWork) -> None:
+    def _count_barcode_work(self, work: BarcodeWork) -> None:
         counts = {
             "selected": len(work.tasks),
             "skipped_known": work.known,
@@ -245,10 +256,32 @@ class RunLifecycle:
             ):
                 stats.inc_value(name, value)
 
-    # ------------------------------------------------------------------ counting
+    # ------------------------------------------------------------------ running
 
-    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+    def _renew(self) -> None:
+        """Renew the lease and heartbeat; a fenced crawl, or one that lost its database,
+        stops (and writes nothing more)."""
+        assert self.keeper is not None
+        try:
+            self.keeper.renew()
+        except Fenced as fenced:
+            self._stop(FENCED, str(fenced))
+        except exc.OperationalError as error:
+            self._stop(DATABASE_UNAVAILABLE, str(error).splitlines()[0])
+
+    def _stop(self, reason: str, why: str) -> None:
+        logger.error("stopping the crawl (%s): %s", reason, why)
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
+        closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+        closing.addErrback(lambda failure: logger.error("closing the crawl: %s", failure.value))
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
         self.crawler.stats.inc_value(ITEM_ERRORS)
+        if failure.check(Fenced):
+            self._stop(FENCED, str(failure.value))
+        elif failure.check(exc.OperationalError):
+            self._stop(DATABASE_UNAVAILABLE, str(failure.value).splitlines()[0])
 
     def spider_error(self, failure: Any, response: Any, spider: Any) -> None:
         self.crawler.stats.inc_value(SPIDER_ERRORS)
@@ -259,6 +292,8 @@ class RunLifecycle:
     # ------------------------------------------------------------------ closing
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
         if self._restore_gc is not None:
             self._restore_gc()
             self._restore_gc = None
@@ -266,6 +301,10 @@ class RunLifecycle:
             if self.attempt is not None and self.run_id is not None:
                 self._close(reason)
         finally:
+            if self.keeper is not None and self.attempt is not None:
+                self.keeper.release()
+            elif self.keeper is not None:
+                self.keeper.close_session()
             self.engine.dispose()  # many crawls may share one process (grocer crawl)
 
     def _close(self, reason: str) -> None:
@@ -275,21 +314,39 @@ class RunLifecycle:
         status = run_status(reason, stats)
         recorded = {k: _jsonable(v) for k, v in stats.items() if k.startswith(RECORDED_STATS)}
         recorded["finish_reason"] = reason
-        closed = in_transaction(
-            self.engine,
-            lambda c: runs.close_run(
-                c, run_id, attempt=attempt, status=status, finish_reason=reason,
-                items=int(stats.get(ITEMS_WRITTEN, 0)), rejected=int(stats.get(REJECTED, 0)),
-                stats=recorded,
-            ),
-        )  # fmt: skip
+        try:
+            closed = in_transaction(
+                self.engine,
+                lambda c: runs.close_run(
+                    c, run_id, attempt=attempt, status=status, finish_reason=reason,
+                    items=int(stats.get(ITEMS_WRITTEN, 0)), rejected=int(stats.get(REJECTED, 0)),
+                    stats=recorded,
+                ),
+            )  # fmt: skip
+        except exc.OperationalError as error:
+            logger.error("could not record how run %s ended: %s", run_id, error)
+            closed = False
         if not closed:
             logger.warning("run %s was ended elsewhere; its row is left as it is", run_id)
+            self.outcome = INTERRUPTED
             return
+        self.outcome = status
+        if status == FAILED:
+            self._unreachable()
         logger.info(
             "run %s %s (%s): %d written, %d rejected",
             run_id, status, reason, stats.get(ITEMS_WRITTEN, 0), stats.get(REJECTED, 0),
         )  # fmt: skip
+
+    def _unreachable(self) -> None:
+        """Say what could not be reached, and in dev what to start."""
+        url = getattr(self.crawler.spider, "base_url", "") or "the retailer"
+        hint = (
+            f"; is `grocer sim serve` running on {self.config.sim_url}?"
+            if self.config.is_dev
+            else ""
+        )
+        logger.error("could not reach %s%s", url, hint)
 
 
 def run_lifecycle(crawler: Crawler) -> RunLifecycle:
@@ -306,4 +363,8 @@ def run_context(crawler: Crawler) -> RunContext:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     return value if isinstance(value, int | float | str | bool) or value is None else str(value)

@@ -16,6 +16,8 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, exists, select, update
 
 from grocer.constants import COLES
+from grocer.db import leases
+from grocer.db.leases import Lease
 from grocer.db.merge import merge_products
 from grocer.db.models import Listing, Price, Product
 from grocer.db.store_rows import COMPANY_IDS
@@ -141,14 +143,21 @@ def _attach(
 
 
 def write_outcome(
-    engine: Engine, *, sku: str, gtin: Gtin | None, status: str, checked_at: datetime
+    engine: Engine,
+    *,
+    sku: str,
+    gtin: Gtin | None,
+    status: str,
+    checked_at: datetime,
+    lease: Lease | None = None,
 ) -> str:
-    """:func:`record_barcode` in its own transaction, retried while SQLite is busy or a
-    concurrent writer took the same barcode first (the retry then sees it and merges)."""
-    return in_transaction(
-        engine,
-        lambda connection: record_barcode(
-            connection, sku=sku, gtin=gtin, status=status, checked_at=checked_at
-        ),
-        integrity_retries=5,
-    )
+    """:func:`record_barcode` in its own transaction (after checking the crawl's ``lease``
+    still admits it), retried while SQLite is busy or a concurrent writer took the same
+    barcode first (the retry then sees it and merges)."""
+
+    def work(connection: Connection) -> str:
+        if lease is not None:
+            leases.check(connection, lease)
+        return record_barcode(connection, sku=sku, gtin=gtin, status=status, checked_at=checked_at)
+
+    return in_transaction(engine, work, integrity_retries=5)

@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,13 +19,27 @@ warnings.filterwarnings(
 )
 
 
+WRITE_LOCK = "grocer_write_lock"  # execution option: begin with SQLite's write lock
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # grocer, not the driver, begins transactions (see _sqlite_begin)
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Every transaction begins here, when SQLAlchemy begins it: a reader's at its first
+    statement, so its snapshot holds for the whole transaction; a writer's (execution option
+    ``grocer_write_lock``) with ``BEGIN IMMEDIATE``, taking SQLite's one write lock first, so
+    what it reads cannot change under it (the per-transaction write lock of price writes)."""
+    immediate = connection.get_execution_options().get(WRITE_LOCK)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def normalise_url(url: str) -> str:
@@ -59,6 +73,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

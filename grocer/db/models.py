@@ -226,6 +226,24 @@ class RunCheck(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
 
 
+class CrawlLease(Base):
+    """One crawl at a time per (spider, store): the run holding it and its heartbeat."""
+
+    __tablename__ = "crawl_leases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)  # "<spider>:<store id or ->"
+    spider: Mapped[str] = mapped_column(String(50))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    node: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str | None] = mapped_column(String(200))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    backend_pid: Mapped[int | None] = mapped_column(Integer)  # PostgreSQL: the lock session
+
+
 class CrawlPage(Base):
     """A listing page whose items are committed: a restarted run skips it."""
 
@@ -319,6 +337,30 @@ class AnalysisRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20), default="running")
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Daemon(Base):
+    """A running (or once running) scheduler daemon and its heartbeat."""
+
+    __tablename__ = "daemons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DaemonJob(Base):
+    """The daemon's schedule: when each job last ran, how, and when it runs next."""
+
+    __tablename__ = "daemon_jobs"
+
+    job: Mapped[str] = mapped_column(String(50), primary_key=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 ALL_TABLES = [t.name for t in Base.metadata.sorted_tables]

@@ -52,6 +52,11 @@ class IntervalWriter:
         self.store_days: dict[int, list[date]] = {}
         self.store_has_prices: dict[int, bool] = {}
 
+    def forget(self, store_pk: int) -> None:
+        """Forget what is known of one store (other writers may have written it since)."""
+        self.store_days.pop(store_pk, None)
+        self.store_has_prices.pop(store_pk, None)
+
     def days_of(self, connection: Connection, store_pk: int) -> list[date]:
         """The sorted days the store was observed on (by its runs, and by this writer)."""
         days = self.store_days.get(store_pk)

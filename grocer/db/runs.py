@@ -10,12 +10,14 @@ or taken over meanwhile keeps the state its new owner gave it.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from grocer.constants import (
     COMPLETE,
@@ -118,15 +120,25 @@ def get_run(connection: Connection, run_id: int) -> RunRow | None:
     )  # fmt: skip
 
 
+def this_host() -> str:
+    """The name ``crawl_runs.host`` records for this machine."""
+    return socket.gethostname()
+
+
 def process_alive(pid: int) -> bool:
-    """Whether a process with ``pid`` lives on this host."""
+    """Whether a process with ``pid`` lives on this host (a zombie, ended but not yet reaped
+    by its parent, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: the signal's answer stands
+    return state != "Z"
 
 
 def continuable_run(
@@ -170,6 +182,15 @@ def open_attempt(connection: Connection, run_id: int, *, host: str, pid: int) ->
         )
         .returning(CrawlRun.attempt)
     ).scalar()
+
+
+def beat(connection: Connection, run_id: int, attempt: int, now: datetime) -> None:
+    """Renew the heartbeat of a running attempt (with its lease: grocer/db/leases.py)."""
+    connection.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id, CrawlRun.attempt == attempt, CrawlRun.status == RUNNING)
+        .values(heartbeat_at=now)
+    )
 
 
 def date_run(connection: Connection, run_id: int, day: date) -> None:
@@ -239,6 +260,62 @@ def mark_interrupted(connection: Connection, run_id: int, reason: str) -> None:
     )
 
 
+def stale_running(connection: Connection, cutoff: datetime) -> list[int]:
+    """Runs said to be running whose heartbeat is older than ``cutoff``."""
+    return list(
+        connection.execute(
+            select(CrawlRun.id).where(
+                CrawlRun.status == RUNNING,
+                or_(CrawlRun.heartbeat_at.is_(None), CrawlRun.heartbeat_at < cutoff),
+            )
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class LocalRun:
+    """A run on this machine the launcher may have started: its process, spider and store."""
+
+    id: int
+    status: str
+    spider: str
+    company: str | None
+    store_id: str | None
+    pid: int | None
+    attempt: int
+    args: dict[str, str]
+
+
+def local_runs(connection: Connection, statuses: Iterable[str], host: str) -> list[LocalRun]:
+    """Runs of the local launcher in ``statuses``, opened on ``host`` (or not opened yet)."""
+    rows = connection.execute(
+        select(
+            CrawlRun.id, CrawlRun.status, CrawlRun.spider, CrawlRun.company_id,
+            Store.retailer_store_id, CrawlRun.pid, CrawlRun.attempt, CrawlRun.args,
+        )
+        .outerjoin(Store, Store.id == CrawlRun.store_id)
+        .where(
+            CrawlRun.node == LOCAL,
+            CrawlRun.status.in_(list(statuses)),
+            or_(CrawlRun.host == host, CrawlRun.host.is_(None)),
+        )
+        .order_by(CrawlRun.id)
+    )  # fmt: skip
+    return [
+        LocalRun(
+            r.id,
+            r.status,
+            r.spider,
+            COMPANY_SLUGS.get(r.company_id or 0),
+            r.retailer_store_id,
+            r.pid,
+            r.attempt,
+            dict(r.args or {}),
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
 def requeue(connection: Connection, run_id: int) -> bool:
     """Set an interrupted (or partial) run back to ``pending`` under the same id, for another
     attempt; returns False when the run is in another state."""
@@ -263,14 +340,15 @@ def statuses(connection: Connection, run_ids: Iterable[int]) -> dict[int, str]:
 def ingest_run(
     connection: Connection,
     *,
-    company_id: int,
-    store_pk: int,
-    observed_on: date,
+    company_id: int | None,
+    store_pk: int | None,
+    observed_on: date | None,
     source: str,
     host: str,
     pid: int,
 ) -> tuple[int, int]:
-    """The run of one store and day of an ingested file, opened; returns its id and attempt.
+    """The run of one store and day of an ingested file (no store: the file's records naming
+    none; no day: its records with no readable date), opened; returns its id and attempt.
     The run an earlier ingest of the same file made is reused, so re-ingesting adds no row."""
     found = connection.execute(
         select(CrawlRun.id).where(

@@ -1,4 +1,6 @@
-"""One transaction, retried: when SQLite is busy, or a concurrent writer inserted a row first.
+"""One write transaction, retried: when SQLite is busy, or a concurrent writer inserted a row
+first.  On SQLite it begins with the write lock (``BEGIN IMMEDIATE``), so what it reads
+cannot change before it writes.
 
 Writers keep identity maps (ids of products, listings, categories) across transactions; an
 attempt that fails may have put ids of rolled-back rows in them, so ``on_failure`` drops them
@@ -14,7 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, exc
 
-from grocer.db.engine import is_busy_error
+from grocer.db.engine import WRITE_LOCK, is_busy_error
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +36,10 @@ def in_transaction(
     """Run ``work`` in one transaction; retry it when SQLite is busy (up to ``attempts``
     times) or it hit a unique constraint another writer's commit made it meet (up to
     ``integrity_retries`` times: the retry looks the rows up again)."""
+    writing = engine.execution_options(**{WRITE_LOCK: True})
     for attempt in range(1, attempts + 1):
         try:
-            with engine.begin() as connection:
+            with writing.begin() as connection:
                 return work(connection)
         except (exc.OperationalError, exc.IntegrityError) as error:
             if on_failure is not None:

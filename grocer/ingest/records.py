@@ -9,7 +9,7 @@ objects with the fields of :class:`grocer.items.ProductItem`.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
@@ -17,11 +17,19 @@ from grocer import constants as c
 from grocer.db.store_rows import StoreRow
 from grocer.items import ProductItem
 from grocer.normalize.brand import coles_display_brand
-from grocer.normalize.validate import Rejected
+from grocer.normalize.validate import (
+    BAD_TYPE,
+    MISSING,
+    NOT_AN_OBJECT,
+    OUT_OF_RANGE,
+    Rejected,
+    rejection,
+)
 from grocer.retailers.store_records import canonical_store_id
 
 _ITEM_FIELDS = {f.name for f in fields(ProductItem)}
 DEFAULT_BANNERS = {c.COLES: "Coles", c.WOOLWORTHS: "Woolworths", c.ALDI: "Aldi", c.IGA: "IGA"}
+MAX_STORE_NAME = 200  # stores.name
 
 
 def records_in(record: Any) -> list[Any]:
@@ -31,86 +39,127 @@ def records_in(record: Any) -> list[Any]:
     return [record]
 
 
-def item_from_record(record: Any) -> tuple[ProductItem, StoreRow]:
-    """The product item and the store a JSONL record describes.
+def store_of(record: Any) -> StoreRow:
+    """The store a JSONL record names.
 
     Raises:
-        Rejected: when the record is not an object or names no known company or store.
+        Rejected: a record that is not an object, or names no readable company or store.
     """
     if not isinstance(record, dict):
-        raise Rejected(c.REJECT_NOT_AN_OBJECT, type(record).__name__)
-    if isinstance(record.get("product"), dict):
-        return _from_snapshot(record["product"], record.get("metadata") or {})
-    return _from_feed(record)
+        raise Rejected(NOT_AN_OBJECT, type(record).__name__)
+    product = record.get("product")
+    if product is not None:
+        if not isinstance(product, dict):
+            raise rejection(BAD_TYPE, "product")
+        metadata = record.get("metadata")
+        if not isinstance(metadata, dict):
+            raise rejection(MISSING if metadata is None else BAD_TYPE, "metadata")
+        return _store_row(
+            _plain(metadata.get("company")),
+            _plain(metadata.get("store_id")),
+            _plain(metadata.get("store_name")),
+            _plain(metadata.get("state")),
+        )
+    return _store_row(_plain(record.get("company")), _plain(record.get("store_id")))
+
+
+def item_from_record(record: dict[str, Any], store: StoreRow) -> ProductItem:
+    """The product item of a record whose store is ``store`` (:func:`store_of`); its values
+    are as the record gives them, for validation to judge."""
+    product = record.get("product")
+    if isinstance(product, dict):
+        return _from_snapshot(product, record["metadata"], store)
+    return _from_feed(record, store)
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A metadata value of a type that cannot name anything (hashable, for the cache)."""
+
+    type_name: str
+
+
+def _plain(value: Any) -> Any:
+    """A value that can name a store (text or a whole number), else :class:`_Unreadable`."""
+    if value is None or (isinstance(value, str | int) and not isinstance(value, bool)):
+        return value
+    return _Unreadable(type(value).__name__)
 
 
 @lru_cache(maxsize=4096)
-def _store_row(company: str, raw_store: Any, name: Any = None, state: Any = None) -> StoreRow:
+def _store_row(company: Any, raw_store: Any, name: Any = None, state: Any = None) -> StoreRow:
+    if company is None or company == "":
+        raise rejection(MISSING, "company")
+    if not isinstance(company, str):
+        raise rejection(BAD_TYPE, "company")
+    company = company.strip().lower()
     if company not in c.COMPANY_LIST:
-        raise Rejected(c.REJECT_UNKNOWN_COMPANY, repr(company))
-    if raw_store in (None, ""):
-        raise Rejected(c.REJECT_MISSING_STORE)
+        raise rejection(OUT_OF_RANGE, "company", repr(company)[:80])
+    if raw_store is None or raw_store == "":
+        raise rejection(MISSING, "store_id")
+    if isinstance(raw_store, _Unreadable):
+        raise rejection(BAD_TYPE, "store_id")
     try:
         store_id = canonical_store_id(company, raw_store)
     except ValueError as error:
-        raise Rejected(c.REJECT_MISSING_STORE, str(error)) from None
-    shown = str(name).strip() if name else None
+        raise rejection(OUT_OF_RANGE, "store_id", str(error)[:120]) from None
+    shown = name.strip() if isinstance(name, str) else None
+    if shown and (len(shown) > MAX_STORE_NAME or not shown.isprintable()):
+        shown = None  # a store name is a courtesy: a bad one is left out, not the record
     if shown and shown.islower():  # the corpus lower-cases store names: "coles firle"
         shown = " ".join("IGA" if w == "iga" else w.capitalize() for w in shown.split())
+    upper = state.strip().upper() if isinstance(state, str) else None
     return StoreRow(
         company=company,
         retailer_store_id=store_id,
-        name=shown,
+        name=shown or None,
         banner=DEFAULT_BANNERS[company],
-        state=str(state).strip().upper() if state else None,
+        state=upper if upper in c.STATE_TIMEZONES else None,
     )
 
 
 def _from_snapshot(
-    product: dict[str, Any], metadata: dict[str, Any]
-) -> tuple[ProductItem, StoreRow]:
-    company = str(metadata.get("company") or "").strip().lower()
-    store = _store_row(
-        company, metadata.get("store_id"), metadata.get("store_name"), metadata.get("state")
-    )
+    product: dict[str, Any], metadata: dict[str, Any], store: StoreRow
+) -> ProductItem:
     observed = (
         metadata.get("scraped_date") or metadata.get("scraped_at") or product.get("scraped_date")
     )
-    brand = product.get("brand")
-    if company == c.COLES:
+    brand, description, name = product.get("brand"), product.get("description"), product.get("name")
+    if store.company == c.COLES and all(_is_text(v) for v in (brand, description, name)):
         # The corpus Coles file carries the GS1 licensee as brand; Coles shows another.
-        brand = coles_display_brand(brand, product.get("description"), product.get("name"))
-    sku = product.get("sku")
-    item = ProductItem(
-        company=company,
+        brand = coles_display_brand(brand, description, name)
+    category_path = product.get("category_path")
+    return ProductItem(
+        company=store.company,
         store_id=store.retailer_store_id,
-        sku=str(sku) if sku is not None else "",
-        name=product.get("name"),
+        sku=product.get("sku"),
+        name=name,
         price=product.get("price_current"),
         observed_on=observed,
         brand=brand,
-        description=product.get("description"),
+        description=description,
         size=product.get("size"),
         barcode=product.get("barcode"),
         url=product.get("url"),
-        category_path=list(product.get("category_path") or []),
+        category_path=[] if category_path is None else category_path,
         was_price=product.get("price_was"),
         unit_price_value=product.get("per_unit_price_value"),
         unit_price_measure=product.get("per_unit_price_measure"),
         unit_price_text=product.get("per_unit_price_string"),
         is_available=product.get("is_available"),
     )
-    return item, store
 
 
-def _from_feed(record: dict[str, Any]) -> tuple[ProductItem, StoreRow]:
-    company = str(record.get("company") or "").strip().lower()
-    store = _store_row(company, record.get("store_id"))
+def _is_text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _from_feed(record: dict[str, Any], store: StoreRow) -> ProductItem:
     values = {k: v for k, v in record.items() if k in _ITEM_FIELDS}
-    values.update(company=company, store_id=store.retailer_store_id)
-    values.setdefault("sku", "")
+    values.update(company=store.company, store_id=store.retailer_store_id)
+    values.setdefault("sku", None)
     values.setdefault("name", None)
     values.setdefault("price", None)
     if values.get("category_path") is None:
         values["category_path"] = []
-    return ProductItem(**values), store
+    return ProductItem(**values)

@@ -1,4 +1,13 @@
-"""Ingest JSONL files (plain or gzipped) into the database, counting every rejection."""
+"""Ingest JSONL files (plain or gzipped) into the database: every record gets one verdict.
+
+A record is a product object (a snapshot line, or one of a feed line's ``products``); a line
+that is not JSON, or not an object, is one record.  Each is written or rejected with a reason
+(records = written + rejected), nothing raises out of an ingest, and a record the database
+refuses is rejected while the rest of its batch lands.  Each (store, day) of a file is a
+``crawl_runs`` row whose ``items`` + ``rejected`` are its records; records naming no readable
+store go to a row of the file without a store.  A file read to its end makes its rows
+``complete``; a truncated one ``partial``; an ingest stopped early ``failed``.
+"""
 
 from __future__ import annotations
 
@@ -17,32 +26,28 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import Connection, Engine
 
-from grocer.constants import (
-    COMPLETE,
-    FAILED,
-    PARTIAL,
-    REJECT_MALFORMED_JSON,
-    REJECT_MISSING_PRICE,
-)
+from grocer.constants import COMPLETE, FAILED, PARTIAL
 from grocer.db.runs import close_run, ingest_run
 from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store
 from grocer.db.transactions import in_transaction
 from grocer.db.writer import PriceWriter
-from grocer.ingest.records import item_from_record, records_in
+from grocer.ingest.records import item_from_record, records_in, store_of
 from grocer.memory import relaxed_gc
-from grocer.normalize.product import Observation, normalize_item
-from grocer.normalize.validate import Rejected, validate_item
+from grocer.normalize.product import Observation, normalize_item, unit_price_example
+from grocer.normalize.validate import MALFORMED_JSON, Rejected, parse_day, validate_item
 from grocer.progress import progress
 
 logger = logging.getLogger(__name__)
 
+WRITE_ERROR = "write_error"  # a record the database refused (a bug in validation)
+
 
 @dataclass
 class IngestReport:
-    """What an ingest did: lines read, items written, rejections and notes by reason."""
+    """What an ingest did: records read, written and rejected by reason, notes by name."""
 
     files: int = 0
-    lines: int = 0
+    records: int = 0
     written: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     notes: Counter[str] = field(default_factory=Counter)
@@ -53,12 +58,29 @@ class IngestReport:
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
 
+    def as_json(self) -> dict[str, Any]:
+        """The report as ``grocer ingest --json`` prints it."""
+        return {
+            "records": self.records,
+            "written": self.written,
+            "rejected": self.rejected_total,
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+            "notes": dict(sorted(self.notes.items())),
+        }
+
 
 @dataclass
 class _Run:
+    """The run of one (store, day) of a file, or of the file's records without a store."""
+
     id: int
     attempt: int
     items: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    unit_price_examples: list[dict[str, str | None]] = field(default_factory=list)
+
+
+RunKey = tuple[str, str, date | None] | None  # (company, store, day); None: no store
 
 
 class _Lines:
@@ -92,6 +114,8 @@ class Ingester:
         self.writer = PriceWriter(engine)
         self.batch_size = batch_size
         self.report = IngestReport()
+        self._runs: dict[RunKey, _Run] = {}
+        self._source = ""
 
     def ingest(self, paths: Sequence[Path]) -> IngestReport:
         total = sum(p.stat().st_size for p in paths)
@@ -102,15 +126,15 @@ class Ingester:
 
     def _ingest_file(self, path: Path, bar: Any) -> None:
         self.report.files += 1
-        runs: dict[tuple[str, str, date], _Run] = {}
-        batch: list[Observation] = []
-        rejected: Counter[str] = Counter()
+        self._runs, self._source = {}, str(path.resolve())
+        batch: list[tuple[Observation, _Run]] = []
         lines = _Lines(path)
         last = 0
         try:
-            for number, line in enumerate(lines, start=1):
-                self.report.lines += 1
-                batch += self._observe(line, number, path, runs, rejected)
+            for line in lines:
+                if not line.strip():
+                    continue
+                batch += self._observe(line)
                 if len(batch) >= self.batch_size:
                     self._flush(batch)
                     now = lines.position()
@@ -119,97 +143,105 @@ class Ingester:
             self._flush(batch)
             bar.update(lines.position() - last)
         except BaseException as error:  # the file's runs end failed, never left running
-            self._close_runs(runs, FAILED, type(error).__name__, rejected, path)
+            self._close_runs(FAILED, type(error).__name__)
             raise
         finally:
             lines.close()
         if lines.error:
             self.report.errors.append(lines.error)
             logger.error("%s", lines.error)
-        self.report.rejected.update(rejected)
-        if lines.error:
-            self._close_runs(runs, PARTIAL, "truncated", rejected, path)
+            self._close_runs(PARTIAL, "truncated")
         else:
-            self._close_runs(runs, COMPLETE, "finished", rejected, path)
+            self._close_runs(COMPLETE, "finished")
 
-    def _close_runs(
-        self,
-        file_runs: dict[tuple[str, str, date], _Run],
-        status: str,
-        reason: str,
-        rejected: Counter[str],
-        path: Path,
-    ) -> None:
-        for run in file_runs.values():
+    def _observe(self, line: bytes) -> list[tuple[Observation, _Run]]:
+        """The observations of one line; each of its records is counted or rejected."""
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            self.report.records += 1  # a line that is not JSON is one record
+            self._reject(self._run_for(None), MALFORMED_JSON)
+            return []
+        observed = []
+        for product in records_in(record):
+            self.report.records += 1
+            try:
+                store = store_of(product)
+            except Rejected as rejection:
+                self._reject(self._run_for(None), rejection.reason)
+                continue
+            item = item_from_record(product, store)
+            run = self._run_for(store, parse_day(item.observed_on))
+            try:
+                item, notes = validate_item(item)
+                observation, more = normalize_item(item)
+            except Rejected as rejection:
+                self._reject(run, rejection.reason)
+                continue
+            except Exception as error:  # a bug must cost one record, not the file
+                logger.warning("record of %s rejected: %r", store.retailer_store_id, error)
+                self._reject(run, f"error:{type(error).__name__}")
+                continue
+            self.report.notes.update(notes + more)
+            if observation.unit_price_disagreement and len(run.unit_price_examples) < 20:
+                run.unit_price_examples.append(unit_price_example(item))
+            observed.append((observation, run))
+        return observed
+
+    def _reject(self, run: _Run, reason: str) -> None:
+        run.rejected[reason] += 1
+        self.report.rejected[reason] += 1
+
+    def _run_for(self, store: StoreRow | None, day: date | None = None) -> _Run:
+        key: RunKey = (store.company, store.retailer_store_id, day) if store else None
+        run = self._runs.get(key)
+        if run is not None:
+            return run
+
+        def open_run(connection: Connection) -> tuple[int, int]:
+            return ingest_run(
+                connection,
+                company_id=COMPANY_IDS[store.company] if store else None,
+                store_pk=ensure_store(connection, store) if store else None,
+                observed_on=day, source=self._source,
+                host=socket.gethostname(), pid=os.getpid(),
+            )  # fmt: skip
+
+        run_id, attempt = in_transaction(self.writer.engine, open_run)
+        run = self._runs[key] = _Run(run_id, attempt)
+        self.report.runs.add(run_id)
+        return run
+
+    def _flush(self, batch: list[tuple[Observation, _Run]]) -> None:
+        """Write the batch; a record the database refuses is rejected (``write_error``) and
+        the rest of its batch lands."""
+        if not batch:
+            return
+        refused = self.writer.write_salvaging([observation for observation, _ in batch])
+        failed = {id(observation): error for observation, error in refused}
+        for observation, run in batch:
+            error = failed.get(id(observation))
+            if error is None:
+                run.items += 1
+                self.report.written += 1
+            else:
+                logger.warning("the database refused a record: %s", str(error)[:300])
+                self._reject(run, f"{WRITE_ERROR}:{type(error).__name__}")
+        batch.clear()
+
+    def _close_runs(self, status: str, reason: str) -> None:
+        for run in self._runs.values():
             in_transaction(
                 self.writer.engine,
                 lambda c, run=run: close_run(
                     c, run.id, attempt=run.attempt, status=status, finish_reason=reason,
-                    items=run.items, rejected=sum(rejected.values()),
-                    stats={"rejected": dict(rejected), "file": str(path)},
+                    items=run.items, rejected=sum(run.rejected.values()),
+                    stats={
+                        "rejected": dict(run.rejected), "file": self._source,
+                        "unit_price_disagreements": run.unit_price_examples,
+                    },
                 ),
             )  # fmt: skip
-
-    def _observe(
-        self,
-        line: bytes,
-        number: int,
-        path: Path,
-        runs: dict[tuple[str, str, date], _Run],
-        rejected: Counter[str],
-    ) -> list[Observation]:
-        if not line.strip():
-            return []
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            rejected[REJECT_MALFORMED_JSON] += 1
-            logger.debug("%s:%d: malformed JSON", path, number)
-            return []
-        observations = []
-        for product in records_in(record):
-            try:
-                item, store = item_from_record(product)
-                item, notes = validate_item(item)
-            except Rejected as rejection:
-                rejected[rejection.reason] += 1
-                logger.debug("%s:%d: rejected: %s", path, number, rejection)
-                continue
-            observation, more_notes = normalize_item(item)
-            for note in notes + more_notes:
-                if note == REJECT_MISSING_PRICE:
-                    rejected[note] += 1  # the price is rejected; the product still lands
-                else:
-                    self.report.notes[note] += 1
-            self._run_for(runs, store, observation.observed_on, path).items += 1
-            observations.append(observation)
-        return observations
-
-    def _run_for(
-        self, runs: dict[tuple[str, str, date], _Run], store: StoreRow, day: date, path: Path
-    ) -> _Run:
-        key = (store.company, store.retailer_store_id, day)
-        run = runs.get(key)
-        if run is None:
-            source = str(path.resolve())
-
-            def open_run(connection: Connection) -> tuple[int, int]:
-                return ingest_run(
-                    connection, company_id=COMPANY_IDS[store.company],
-                    store_pk=ensure_store(connection, store), observed_on=day, source=source,
-                    host=socket.gethostname(), pid=os.getpid(),
-                )  # fmt: skip
-
-            run_id, attempt = in_transaction(self.writer.engine, open_run)
-            run = runs[key] = _Run(run_id, attempt)
-            self.report.runs.add(run_id)
-        return run
-
-    def _flush(self, batch: list[Observation]) -> None:
-        if batch:
-            self.writer.write(batch)
-            self.report.written += len(batch)
-            batch.clear()
 
 
 def ingest_files(engine: Engine, paths: Sequence[Path], *, batch_size: int = 500) -> IngestReport:

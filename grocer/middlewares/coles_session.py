@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlparse
@@ -57,8 +58,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Chromium keeps its sandbox; only as root, which the sandbox refuses to run under, is it off.
+SANDBOX_ARGS = ["--no-sandbox"] if os.geteuid() == 0 else []
 CHROMIUM_ARGS = [
-    "--no-sandbox",
+    *SANDBOX_ARGS,
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",

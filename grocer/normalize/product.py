@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,7 @@ from grocer.normalize.matching import matching_key
 from grocer.normalize.price_state import price_hash
 from grocer.normalize.sizes import Size, extract_sizes, format_sizes, scan_sizes
 from grocer.normalize.text import display_text
-from grocer.normalize.unit_price import standard_unit_price
+from grocer.normalize.unit_price import reconciled_unit_price
 
 # Words a retailer appends to its size text to say how an item is sold, not how big it is.
 SELL_BY_WORDS: dict[str, frozenset[str]] = {"iga": frozenset({"each", "ea"})}
@@ -59,6 +60,7 @@ class Observation:
     is_available: bool | None
     price_hash: str | None
     page: str | None = None
+    unit_price_disagreement: bool = False  # the retailer's unit price figures disagreed
 
 
 def strip_sell_by(company: str, size: str | None) -> str | None:
@@ -93,6 +95,14 @@ def product_identity(
     )
 
 
+_APPROXIMATE = re.compile(r"\b(?:approx|approximately|per\s+kg)\b", re.IGNORECASE)
+
+
+def _weighed(size: str | None, sizes: tuple[Size, ...]) -> bool:
+    """Sold by weight: an approximate size ("approx. 2.5kg") or a price per kg."""
+    return bool(size and _APPROXIMATE.search(size)) or any(s.unit == "perkg" for s in sizes)
+
+
 def is_special(price: Decimal, was_price: Decimal | None) -> bool:
     """On special when a was-price above the current price is shown."""
     return was_price is not None and was_price > price
@@ -121,7 +131,11 @@ def normalize_observation(
 ) -> Observation:
     """Derive every stored field of an observation from validated retailer values."""
     identity = product_identity(company, name, brand, size)
-    standard = standard_unit_price(unit_price_value, unit_price_measure, unit_price_text)
+    reconciled = reconciled_unit_price(
+        unit_price_value, unit_price_measure, unit_price_text, price, identity.sizes,
+        weighed=_weighed(size, identity.sizes),
+    )  # fmt: skip
+    standard = reconciled.unit_price
     unit_amount = standard.amount if standard else None
     unit = standard.unit if standard else None
     if was_price is not None and (price is None or was_price <= price):
@@ -152,6 +166,7 @@ def normalize_observation(
         is_available=is_available,
         price_hash=state_hash,
         page=page,
+        unit_price_disagreement=reconciled.disagreement,
     )
 
 
@@ -183,4 +198,17 @@ def normalize_item(item: ProductItem) -> tuple[Observation, list[str]]:
         notes.append(c.DROPPED_BAD_BARCODE)
     elif observation.gtin.instore:
         notes.append(c.FLAGGED_INSTORE_CODE)
+    if observation.unit_price_disagreement:
+        notes.append(c.UNIT_PRICE_DISAGREEMENT)
     return observation, notes
+
+
+def unit_price_example(item: ProductItem) -> dict[str, str | None]:
+    """What a unit-price disagreement is shown with: the sku and the retailer's figures."""
+    return {
+        "sku": item.sku,
+        "value": None if item.unit_price_value is None else str(item.unit_price_value),
+        "text": item.unit_price_text,
+        "price": None if item.price is None else str(item.price),
+        "size": item.size,
+    }

@@ -9,13 +9,16 @@ number means 1: ``/l`` is per 1 l).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+from grocer.normalize.sizes import Size
 from grocer.normalize.text import ascii_fold
 
 UNIT_PRICE_PLACES = Decimal("0.0001")
+TOLERANCE = Decimal("0.01")  # unit prices within 1% of each other agree
+HALF_CENT = Decimal("0.005")  # a figure stated in cents is this close to the exact one
 
 _BASES: dict[str, tuple[str, Decimal]] = {}
 for _base, _factor, _spellings in (
@@ -37,10 +40,21 @@ _CENTS = re.compile(r"(\d+(?:\.\d+)?)\s*c\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class UnitPrice:
-    """Dollars per one standard unit: ``UnitPrice(Decimal("40.0000"), "kg")``."""
+    """Dollars per one standard unit: ``UnitPrice(Decimal("40.0000"), "kg")``.
+
+    ``per`` is the quantity (in that unit) the retailer stated its figure for, 0.1 for "per
+    100 g" (for a price / size: the pack's content): a figure rounded to cents there is exact
+    only to half a cent per ``per`` (None: exact).
+    """
 
     amount: Decimal
     unit: str  # "kg" | "l" | "ea"
+    per: Decimal | None = field(default=Decimal(1), compare=False, repr=False)
+
+    @property
+    def rounding(self) -> Decimal:
+        """How far the stated figure may be from the exact one, per unit."""
+        return Decimal(0) if self.per is None else HALF_CENT / self.per
 
 
 def _find_measure(text: str, *, number_required: bool) -> tuple[str, Decimal] | None:
@@ -98,4 +112,89 @@ def standard_unit_price(
         amount = (Decimal(value) / quantity_in_base).quantize(UNIT_PRICE_PLACES, ROUND_HALF_UP)
     except InvalidOperation:
         return None
-    return UnitPrice(amount, base)
+    return UnitPrice(amount, base, quantity_in_base)
+
+
+_PER_BASE = {"g": ("kg", Decimal(1000)), "ml": ("l", Decimal(1000))}
+
+
+def _derived(
+    price: Decimal | None, sizes: tuple[Size, ...], weighed: bool = False
+) -> tuple[UnitPrice, ...]:
+    """Price / pack content, per 1 kg, 1 l or each, where the sizes say one content.  With a
+    pack count and an amount both readings are given: "6 x 375mL" is 6 times the amount,
+    "10 Pack 800g" the amount in all.  An item sold by weight ("approx. 0.9 kg per piece")
+    may show its price per kg too."""
+    if not price or price <= 0:
+        return ()
+    if weighed:
+        return (UnitPrice(price, "kg"), *_derived(price, sizes))
+    amounts = [s for s in sizes if s.unit in _PER_BASE and s.value]
+    counts = [s.value for s in sizes if s.unit == "pk" and s.value]
+    if len(amounts) > 1 or len(counts) > 1:
+        return ()
+    if amounts:
+        base, per = _PER_BASE[amounts[0].unit]
+        contents = [amounts[0].value / per, *(amounts[0].value * c / per for c in counts)]
+    elif counts:  # "Each" alone says nothing of how many a pack holds
+        base, contents = "ea", [counts[0]]
+    else:
+        return ()
+    # a price in cents for ``content`` units: exact to half a cent per ``content``
+    return tuple(
+        UnitPrice((price / content).quantize(UNIT_PRICE_PLACES, ROUND_HALF_UP), base, content)
+        for content in contents
+        if content
+    )
+
+
+def _agree(a: UnitPrice, b: UnitPrice) -> bool:
+    """Within 1% of each other, or within the rounding of the figures stated."""
+    slack = max(TOLERANCE * max(a.amount, b.amount), a.rounding + b.rounding)
+    return a.unit == b.unit and abs(a.amount - b.amount) <= slack
+
+
+@dataclass(frozen=True)
+class ReconciledUnitPrice:
+    """The unit price kept, and whether the retailer's figures disagreed about it."""
+
+    unit_price: UnitPrice | None
+    disagreement: bool
+
+
+def reconciled_unit_price(
+    value: Decimal | None,
+    measure: str | None,
+    text: str | None,
+    price: Decimal | None,
+    sizes: tuple[Size, ...],
+    weighed: bool = False,
+) -> ReconciledUnitPrice:
+    """The unit price from the numeric value, the text and price / size, reconciled.
+
+    Where two of them disagree by more than 1%, the value two agree on is kept (if none do,
+    the numeric one): Coles' durian at 42.25 for approx. 2.5 kg says 16.90 /kg in its numbers
+    and "$21.13 per 1kg" in its text; price / size is 16.90, so 16.90 is kept, and the
+    disagreement is reported.  ``weighed``: the item is sold by weight.
+    """
+    numeric = standard_unit_price(value, measure, text) if value else None
+    written = standard_unit_price(None, None, text) if text else None
+    unit = (numeric or written).unit if (numeric or written) else None
+    derived = [d for d in _derived(price, sizes, weighed) if d.unit == unit]
+
+    def agree(a: UnitPrice | None, b: UnitPrice | None) -> bool:
+        return a is not None and b is not None and _agree(a, b)
+
+    def fits(a: UnitPrice | None) -> bool:  # agrees with a reading of price / size
+        return any(agree(a, d) for d in derived)
+
+    stated = [u for u in (numeric, written) if u is not None and u.unit == unit]
+    if len(stated) + bool(derived) < 2:
+        return ReconciledUnitPrice(numeric or written, False)
+    if (len(stated) < 2 or agree(numeric, written)) and (not derived or fits(stated[0])):
+        return ReconciledUnitPrice(numeric or written, False)
+    if agree(numeric, written) or fits(numeric):
+        return ReconciledUnitPrice(numeric, True)
+    if fits(written):
+        return ReconciledUnitPrice(written, True)
+    return ReconciledUnitPrice(numeric or written, True)

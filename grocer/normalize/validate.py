@@ -1,38 +1,86 @@
-"""Validation: reject a bad product item with a counted reason, coerce the rest.
+"""Validation: every product record gets one verdict, accepted (and coerced) or rejected with a
+reason ``<kind>:<field>``.
 
-:func:`validate_item` is the pure function shared by the crawl pipeline and ``grocer ingest``.
+The rules are a JSON Schema per item type (``grocer/normalize/schemas/``), compiled once per
+process with fastjsonschema; the field limits are the database columns' (PostgreSQL's), so a
+record that passes fits both databases.  Kinds: ``missing``, ``bad_type``, ``out_of_range``,
+``too_long``, ``control_char`` (control characters or lone surrogates in text).  A line of a
+file that is not JSON, or not an object, is rejected whole (``malformed_json``,
+``not_an_object``).  :func:`validate_item` is the pure function shared by the crawl pipeline
+and ``grocer ingest``.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
-from grocer import constants as c
+import fastjsonschema
+
 from grocer.items import ProductItem
 
+MISSING, BAD_TYPE, OUT_OF_RANGE, TOO_LONG, CONTROL_CHAR = (
+    "missing", "bad_type", "out_of_range", "too_long", "control_char",
+)  # fmt: skip
+MALFORMED_JSON, NOT_AN_OBJECT = "malformed_json", "not_an_object"
+MISSING_PRICE = "missing_price"  # a note: the product lands without a price row
 CENT = Decimal("0.01")
-FIELD_LIMITS: dict[str, int] = {
-    "sku": 64,
-    "store_id": 32,
-    "name": 500,
-    "brand": 200,
-    "size": 100,
-    "url": 1000,
-    "unit_price_text": 100,
-    "unit_price_measure": 40,
-    "promo_text": 200,
+MAX_PATH = 500  # categories.path: the " > "-joined category path
+REQUIRED = ("company", "store_id", "sku", "name", "observed_on")
+NUMBERS = ("price", "was_price", "unit_price_value")
+# JSON Schema keywords -> the kind of rejection a failure of one means
+KINDS = {
+    "type": BAD_TYPE,
+    "enum": OUT_OF_RANGE,
+    "minimum": OUT_OF_RANGE,
+    "maximum": OUT_OF_RANGE,
+    "exclusiveMinimum": OUT_OF_RANGE,
+    "exclusiveMaximum": OUT_OF_RANGE,
+    "maxLength": TOO_LONG,
+    "maxItems": TOO_LONG,
+    "pattern": CONTROL_CHAR,
 }
 
 
 class Rejected(ValueError):
-    """An item that must not reach the database; ``reason`` is a stats key suffix."""
+    """A record that must not reach the database; ``reason`` is ``<kind>:<field>`` (a stats
+    key suffix)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+
+
+def rejection(kind: str, field: str, detail: str = "") -> Rejected:
+    """The rejection of ``field`` for ``kind``."""
+    return Rejected(f"{kind}:{field}", detail)
+
+
+@cache
+def schema_validator(kind: str) -> Callable[[Any], Any]:
+    """The compiled validator of ``schemas/<kind>.json`` (compiled once per process)."""
+    text = files("grocer.normalize").joinpath("schemas", f"{kind}.json").read_text("utf-8")
+    return fastjsonschema.compile(json.loads(text))
+
+
+def check(kind: str, values: dict[str, Any]) -> None:
+    """Check ``values`` against the schema of ``kind``.
+
+    Raises:
+        Rejected: with the reason of the first field that fails.
+    """
+    try:
+        schema_validator(kind)(values)
+    except fastjsonschema.JsonSchemaValueException as error:
+        path = [str(part) for part in error.path or ()]
+        field = path[1] if len(path) > 1 else "record"
+        raise rejection(KINDS.get(error.rule or "", BAD_TYPE), field, error.message) from None
 
 
 def parse_number(value: Any) -> Decimal | None:
@@ -63,8 +111,6 @@ def parse_money(value: Any) -> Decimal | None:
 
 def parse_day(value: Any) -> date | None:
     """A date from a date, a datetime or an ISO text (a timestamp's date part)."""
-    if value is None or value == "":
-        return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -77,63 +123,58 @@ def parse_day(value: Any) -> date | None:
     return None
 
 
+def _numbers(values: dict[str, Any]) -> None:
+    """Numbers given as text become Decimals; non-finite numbers are not numbers."""
+    for field in NUMBERS:
+        value = values.get(field)
+        if isinstance(value, str):
+            try:
+                values[field] = parse_number(value)
+            except ValueError:
+                raise rejection(BAD_TYPE, field, repr(value)[:80]) from None
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise rejection(BAD_TYPE, field, repr(value))
+        elif isinstance(value, Decimal) and not value.is_finite():
+            raise rejection(BAD_TYPE, field, repr(value))
+
+
 def validate_item(item: ProductItem) -> tuple[ProductItem, list[str]]:
-    """Check and coerce an item in place; returns it with notes on fields dropped.
+    """Check an item field by field, then coerce it in place; returns it with its notes.
 
-    Rejected: unknown company, missing store, sku, name or date; a price that is not a
-    number, not positive, or at least ``MAX_PRICE``; an over-long field.  A missing price
-    keeps the product but not the price (noted ``missing_price``, counted as a rejected
-    price); a bad was-price or unit price is dropped (noted), not the item.
+    Required: company, store, sku, name, date.  A missing price keeps the product (its
+    identity and barcode land) without a price row, noted ``missing_price``.
+
+    Raises:
+        Rejected: the first field that fails, as ``<kind>:<field>``.
     """
-    notes: list[str] = []
-    company = (item.company or "").strip().lower()
-    if company not in c.COMPANY_LIST:
-        raise Rejected(c.REJECT_UNKNOWN_COMPANY, repr(item.company))
-    if not item.store_id or not str(item.store_id).strip():
-        raise Rejected(c.REJECT_MISSING_STORE)
-    sku = str(item.sku).strip() if item.sku is not None else ""
-    if not sku:
-        raise Rejected(c.REJECT_MISSING_SKU)
-    name = item.name.strip() if isinstance(item.name, str) else ""
-    if not name:
-        raise Rejected(c.REJECT_MISSING_NAME, f"sku {sku}")
-    observed_on = parse_day(item.observed_on)
+    values = dict(vars(item))
+    for field in REQUIRED:
+        value = values[field]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise rejection(MISSING, field)
+    _numbers(values)
+    check("product", values)
+    observed_on = parse_day(values["observed_on"])
     if observed_on is None:
-        raise Rejected(c.REJECT_MISSING_DATE, f"sku {sku}")
-    try:
-        price = parse_money(item.price)
-    except ValueError:
-        raise Rejected(c.REJECT_NON_NUMERIC_PRICE, f"sku {sku}: {item.price!r}") from None
-    if price is None:
-        # The product still exists (often "unavailable"): its identity and barcode land,
-        # its price observation is rejected and counted.
-        notes.append(c.REJECT_MISSING_PRICE)
-    elif price <= 0:
-        raise Rejected(c.REJECT_NON_POSITIVE_PRICE, f"sku {sku}: {price}")
-    elif price >= c.MAX_PRICE:
-        raise Rejected(c.REJECT_ABSURD_PRICE, f"sku {sku}: {price}")
-    item.company, item.store_id, item.sku = company, str(item.store_id).strip(), sku
-    item.name, item.price, item.observed_on = name, price, observed_on
-    for field_name, limit in FIELD_LIMITS.items():
-        value = getattr(item, field_name)
-        if isinstance(value, str) and len(value) > limit:
-            raise Rejected(c.REJECT_FIELD_TOO_LONG, f"sku {sku}: {field_name} over {limit}")
-    path = item.category_path or []
-    if path and max(len(str(part)) for part in path) > 200:
-        raise Rejected(c.REJECT_FIELD_TOO_LONG, f"sku {sku}: category over 200")
-    was = _optional(parse_money, item.was_price, "bad_was_price_dropped", notes)
-    unit_value = _optional(parse_number, item.unit_price_value, "bad_unit_price_dropped", notes)
-    item.was_price = was if was and was > 0 else None
-    item.unit_price_value = unit_value if unit_value and unit_value > 0 else None
-    return item, notes
+        raise rejection(BAD_TYPE, "observed_on", repr(values["observed_on"])[:80])
+    path = values.get("category_path") or []
+    if len(" > ".join(path)) > MAX_PATH:
+        raise rejection(TOO_LONG, "category_path")
+    item.company = values["company"]
+    item.store_id = values["store_id"].strip()
+    item.sku = str(values["sku"]).strip()
+    item.name = values["name"].strip()
+    item.observed_on = observed_on
+    item.category_path = list(path)
+    item.barcode = str(values["barcode"]) if values.get("barcode") is not None else None
+    item.price = _money(values["price"])
+    item.was_price = _money(values.get("was_price"))
+    unit_value = values.get("unit_price_value")
+    item.unit_price_value = Decimal(str(unit_value)) if unit_value else None  # 0: none shown
+    return item, [MISSING_PRICE] if item.price is None else []
 
 
-def _optional(
-    parse: Callable[[Any], Decimal | None], value: Any, note: str, notes: list[str]
-) -> Decimal | None:
-    """Parse an optional number; junk is dropped and noted rather than rejecting the item."""
-    try:
-        return parse(value)
-    except ValueError:
-        notes.append(note)
+def _money(value: Any) -> Decimal | None:
+    if value is None:
         return None
+    return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)

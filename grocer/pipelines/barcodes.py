@@ -37,12 +37,14 @@ class BarcodesPipeline:
         if not isinstance(item, BarcodeItem):
             return item
         gtin = clean_gtin(item.barcode) if item.barcode else None
+        lifecycle = run_lifecycle(self.crawler)
         outcome = barcodes.write_outcome(
-            run_lifecycle(self.crawler).engine,
+            lifecycle.engine,
             sku=item.sku,
             gtin=gtin,
             status=item.status,
             checked_at=datetime.now(UTC),
+            lease=lifecycle.context.lease,
         )
         stats = self.crawler.stats
         stats.inc_value(f"{STATS}/{outcome}")

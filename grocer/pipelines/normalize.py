@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from grocer.items import ListingPageItem, ProductItem
-from grocer.normalize.product import Observation, normalize_item
+from grocer.normalize.product import Observation, normalize_item, unit_price_example
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+DISAGREEMENTS = "grocer/unit_price/disagreements"
+EXAMPLES = "unit_price_disagreements"  # up to MAX_EXAMPLES per run, kept with its stats
+MAX_EXAMPLES = 20
+
+
 class NormalizePipeline:
     """Adds the observations of a listing page's validated products, counting dropped and
-    flagged barcodes in the stats."""
+    flagged barcodes and unit prices whose figures disagree (with a few examples) in the
+    stats."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -31,4 +37,9 @@ class NormalizePipeline:
         observation, notes = normalize_item(product)
         for note in notes:
             self.stats.inc_value(f"grocer/normalize/{note}")
+        if observation.unit_price_disagreement:
+            self.stats.inc_value(DISAGREEMENTS)
+            examples = self.stats.get_value(EXAMPLES) or []
+            if len(examples) < MAX_EXAMPLES:
+                self.stats.set_value(EXAMPLES, [*examples, unit_price_example(product)])
         return observation

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+class PageNotWritten(Exception):
+    """Some of a page's products did not land: the page is not marked (a resumed attempt
+    fetches it again) and the run is partial."""
+
+
 class StorePricesPipeline:
     """Writes each listing page's observations and its done-mark in one transaction."""
 
@@ -41,13 +46,25 @@ class StorePricesPipeline:
         lifecycle = run_lifecycle(self.crawler)
         if self.writer is None:
             self.writer = self._open_writer(lifecycle.engine, lifecycle.context)
+        run = lifecycle.context
         observations = [o for o in item.observations if isinstance(o, Observation)]
-        self.writer.write(observations, run_id=lifecycle.context.run_id, pages=item.done_marks())
+        refused = self.writer.write_salvaging(
+            observations, run_id=run.run_id, pages=item.done_marks(), lease=run.lease
+        )
         stats = self.crawler.stats
-        stats.inc_value("grocer/db/pages", 1)
-        stats.inc_value("grocer/db/observations", len(observations))
-        stats.inc_value(ITEMS_WRITTEN, len(observations))
+        written = len(observations) - len(refused)
+        stats.inc_value("grocer/db/observations", written)
+        stats.inc_value(ITEMS_WRITTEN, written)
         item.observations = []
+        if refused:
+            stats.inc_value("grocer/db/refused", len(refused))
+            observation, error = refused[0]
+            raise PageNotWritten(
+                f"{item.page}: the database refused {len(refused)} of {len(observations)} "
+                f"products (sku {observation.sku}: {str(error).splitlines()[0][:200]}); the "
+                f"page stays unmarked"
+            )
+        stats.inc_value("grocer/db/pages", 1)
         return item
 
     @staticmethod

@@ -1,44 +1,53 @@
-"""``grocer daemon``: APScheduler 3 in UTC with its job store in the grocer database.
+"""``grocer daemon``: plans and launches crawls, runs maintenance and analysis, and survives its
+own death.
 
 Crawls run through the local launcher (:mod:`grocer.crawl.launch.local`, a subprocess per run)
-within per-retailer and total limits (on SQLite the number of concurrent writers is small); an
-interrupted run is resumed under its id, and a Coles run that completes is followed by the
+within per-retailer and total limits counted from the database (pending and running runs; on
+SQLite, which has one writer at a time, at most two).  Outcomes come from the runs' rows: an
+``interrupted`` run is resumed under its id, a Coles run that completes is followed by the
 barcode spider for that store.  Zone maintenance (then bargains) and substitutions run on
-their own timers, whether or not a crawl brought anything new.  No job overlaps itself.
-SIGTERM (or Ctrl-C) stops launching, lets running crawls finish for a grace period, then stops
-them cleanly so their runs stay resumable, and exits.
+their own timers, whether or not a crawl brought anything new; no job overlaps itself.
+
+The daemon keeps nothing that matters only in memory.  Its schedule is written to
+``daemon_jobs`` after each job and read back at start (APScheduler itself keeps its jobs in
+memory); its heartbeat goes to ``daemons``.  A restarted daemon adopts the crawls of its host
+whose process still lives (no second crawl of their stores), marks the others
+``interrupted`` and resumes them.  A run whose heartbeat went stale is marked ``interrupted``
+by the sweep and resumed.  SIGTERM (or Ctrl-C) stops launching, lets running crawls finish for
+a grace period, then stops them cleanly (their runs stay resumable), and exits.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from grocer.config import Config
-from grocer.constants import COMPLETE, INTERRUPTED
+from grocer.constants import COMPLETE, FAILED, INTERRUPTED, PENDING, RUNNING
 from grocer.crawl.launch.local import LocalLauncher
+from grocer.db import daemons, leases, runs
 from grocer.db.engine import is_sqlite
 from grocer.db.store_rows import StoreRow, ensure_store
-from grocer.scheduler import tasks
+from grocer.db.transactions import in_transaction
 from grocer.scheduler.clock import ScaledClock
-from grocer.scheduler.jobs import JOBS, MIN_REAL_SECONDS
-from grocer.scheduler.planner import CrawlOrder, Policy, plan, take_within_limits
-from grocer.scheduler.state import record_failure, store_states
+from grocer.scheduler.jobs import JOBS, MIN_REAL_SECONDS, WATCH_SECONDS
+from grocer.scheduler.planner import Policy, plan, take_within_limits
+from grocer.scheduler.state import busy_runs, record_failure, store_states
 
 logger = logging.getLogger(__name__)
 
 SQLITE_MAX_CRAWLS = 2
+MAX_ATTEMPTS = 5  # an interrupted run resumed this often is given up (failed)
 
 
 @dataclass
@@ -51,6 +60,15 @@ class DaemonOptions:
     grace: float = 60.0
     scrapy_args: list[str] = field(default_factory=list)
     policy: Policy = field(default_factory=Policy)
+    jobs: Sequence[str] = tuple(JOBS)  # which of the scheduled jobs to run
+
+
+@dataclass(frozen=True)
+class _Crawl:
+    """A crawl the daemon follows: its spider, whether sampled."""
+
+    spider: str
+    sampled: bool
 
 
 class Daemon:
@@ -80,7 +98,8 @@ class Daemon:
             scrapy_args=options.scrapy_args,
             timeout=options.crawl_timeout,
         )
-        self.crawls: dict[int, _Crawl] = {}  # run id -> what the daemon launched it for
+        self.crawls: dict[int, _Crawl] = {}  # runs whose end the daemon follows up
+        self.daemon_id: int | None = None
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         if options.stores:  # named stores the database has not met yet are created
@@ -88,12 +107,72 @@ class Daemon:
                 for company, store_id in options.stores:
                     ensure_store(connection, StoreRow(company, store_id))
 
-    # ------------------------------------------------------------------ jobs
+    # ------------------------------------------------------------------ crawls
+
+    def adopt(self) -> None:
+        """At start: crawls of this host that outlived the last daemon are watched, not
+        started again; runs whose process is gone are interrupted (and resumed by
+        :meth:`watch`); pending runs whose process never started are started."""
+        host = runs.this_host()
+        with self.engine.connect() as connection:
+            found = runs.local_runs(connection, (RUNNING, PENDING), host)
+        for run in found:
+            if run.status == RUNNING and run.pid and runs.process_alive(run.pid):
+                self.launcher.adopt(run.id, run.pid, run.spider, run.store_id)
+                self.crawls[run.id] = _Crawl(run.spider, bool(run.args.get("sample")))
+            elif run.status == RUNNING:
+                in_transaction(
+                    self.engine, lambda c, i=run.id: runs.mark_interrupted(c, i, "killed")
+                )
+            else:
+                self.launcher.launch_pending(run.id)
+                self.crawls[run.id] = _Crawl(run.spider, bool(run.args.get("sample")))
+
+    def watch(self) -> None:
+        """Every few seconds: the daemon's heartbeat, stale runs swept, ended crawls followed
+        up (interrupted runs resumed, Coles barcodes after a complete Coles crawl)."""
+        with self._lock:
+            if self.daemon_id is not None:
+                in_transaction(self.engine, lambda c: daemons.beat(c, self.daemon_id))
+            swept = in_transaction(self.engine, lambda c: leases.sweep(c, leases.node_timeout()))
+            for run_id in swept:
+                logger.warning("run %s: heartbeat stale, marked interrupted", run_id)
+            ended = self.launcher.reap()
+            statuses = self.launcher.poll([*ended, *swept])
+            for run_id in ended:
+                crawl = self.crawls.pop(run_id, None)
+                if crawl is not None and statuses.get(run_id) == COMPLETE:
+                    self._after_complete(crawl, run_id)
+            if not self.stopping.is_set():
+                self._resume_interrupted()
+
+    def _after_complete(self, crawl: _Crawl, run_id: int) -> None:
+        if crawl.spider == "coles" and not crawl.sampled and not self.stopping.is_set():
+            with self.engine.connect() as connection:
+                run = runs.get_run(connection, run_id)
+            if run is not None and run.store_id:
+                self._launch("coles_barcodes", run.store_id, {}, "after its prices")
+
+    def _resume_interrupted(self) -> None:
+        with self.engine.connect() as connection:
+            waiting = runs.local_runs(connection, (INTERRUPTED,), runs.this_host())
+        for run in waiting:
+            if run.id in self.launcher.processes:
+                continue  # its process is still stopping
+            if run.attempt >= MAX_ATTEMPTS:
+                in_transaction(
+                    self.engine,
+                    lambda c, i=run.id: runs.end_run(c, i, status=FAILED, reason="gave_up"),
+                )
+                logger.error("run %s gave up after %d attempts", run.id, run.attempt)
+                continue
+            self.launcher.resume(run.id)
+            self.crawls[run.id] = _Crawl(run.spider, bool(run.args.get("sample")))
+            logger.info("run %s resumed (attempt %d next)", run.id, run.attempt + 1)
 
     def crawl_tick(self) -> None:
-        """Follow up ended crawls, then launch the most urgent due stores into free slots."""
+        """Launch the most urgent due stores into the free slots."""
         with self._lock:
-            self._follow_up(self.launcher.reap())
             if self.stopping.is_set():
                 return
             with self.engine.connect() as connection:
@@ -102,52 +181,42 @@ class Daemon:
                     companies=list(self.options.companies) or None,
                     store_ids=list(self.options.stores) or None,
                 )
-            running = {order_key(c.order) for c in self.crawls.values()}
+                busy = busy_runs(connection)
+            taken = {(company, store) for company, store in busy}
+            per_company: dict[str, int] = {}
+            for company, _ in busy:
+                per_company[company] = per_company.get(company, 0) + 1
             due = [
-                o
-                for o in plan(states, self.clock.today(), self.options.policy)
-                if order_key(o) not in running
+                order
+                for order in plan(states, self.clock.today(), self.options.policy)
+                if (order.company, order.store_id) not in taken
             ]
-            per_company = Counter(c.order.company for c in self.crawls.values())
             for order in take_within_limits(
                 due, per_company, self.options.per_company, self.max_crawls
             ):
                 sample = self.options.policy.sample_for(order)
-                self._launch(order.company, order, {"sample": sample} if sample else {})
+                self._launch(order.company, order.store_id, {"sample": sample}, order.reason)
 
-    def _launch(self, spider: str, order: CrawlOrder, args: dict[str, Any]) -> None:
-        for run_id in self.launcher.start(spider, [order.store_id], args):
-            self.crawls[run_id] = _Crawl(spider, order, sampled=bool(args))
-            logger.info("run %s: %s %s (%s)", run_id, spider, order.store_id, order.reason)
+    def _launch(self, spider: str, store_id: str, args: dict[str, Any], why: str) -> None:
+        for run_id in self.launcher.start(spider, [store_id], args):
+            self.crawls[run_id] = _Crawl(spider, bool(args.get("sample")))
+            logger.info("run %s: %s %s (%s)", run_id, spider, store_id, why)
 
-    def _follow_up(self, ended: list[int]) -> None:
-        """An interrupted run is resumed under its id; a complete full Coles crawl is followed
-        by its barcode crawl (decided by the run's status, never by a process's exit code)."""
-        statuses = self.launcher.poll(ended)
-        for run_id in ended:
-            crawl = self.crawls.pop(run_id, None)
-            if crawl is None or self.stopping.is_set():
-                continue
-            status = statuses.get(run_id)
-            if status == INTERRUPTED:
-                self.launcher.resume(run_id)
-                self.crawls[run_id] = crawl
-                logger.info("run %s resumed", run_id)
-            elif status == COMPLETE and crawl.spider == "coles" and not crawl.sampled:
-                self._launch("coles_barcodes", crawl.order, {})
+    # ------------------------------------------------------------------ analysis
 
-    def maintenance(self) -> None:
-        """Zone maintenance then bargains, as of the clock's today."""
-        for kind in ("zones", "bargains"):
-            self._analyse(kind)
+    def maintenance(self) -> bool:
+        """Zone maintenance then bargains, as of the clock's today; False if one failed."""
+        zones = self._analyse("zones")
+        return self._analyse("bargains") and zones
 
-    def substitutions(self) -> None:
-        self._analyse("subs")
+    def substitutions(self) -> bool:
+        return self._analyse("subs")
 
-    def _analyse(self, kind: str) -> None:
+    def _analyse(self, kind: str) -> bool:
+        """Run an analysis job; a failure is recorded (``analysis_runs``) and reported."""
         job = self.analysis.get(kind)
         if job is None or self.stopping.is_set():
-            return
+            return True
         today = self.clock.today()
         try:
             job(self.engine, today)
@@ -155,27 +224,65 @@ class Daemon:
             logger.exception("%s failed", kind)
             with self.engine.begin() as connection:
                 record_failure(connection, kind, today, error)
+            return False
+        return True
 
     # ------------------------------------------------------------------ running
+
+    def _job(
+        self, scheduler: BackgroundScheduler, name: str, work: Callable[[], bool | None]
+    ) -> None:
+        """Run a job and write how it went (it raised or said False: failed), and its next
+        run, to ``daemon_jobs``."""
+        started, status = datetime.now(UTC), daemons.OK
+        try:
+            if work() is False:
+                status = daemons.FAILED
+        except Exception:
+            status = daemons.FAILED
+            logger.exception("job %s failed", name)
+        job = scheduler.get_job(name)
+        following = job.next_run_time if job is not None else None
+        in_transaction(
+            self.engine,
+            lambda c: daemons.record_job(
+                c, name, next_run_at=following, ran_at=started, status=status
+            ),
+        )
+
+    def _schedule(self, scheduler: BackgroundScheduler) -> None:
+        """The jobs, each first due when the database's schedule says (at once if never)."""
+        with self.engine.connect() as connection:
+            kept = daemons.schedule(connection)
+        now = datetime.now(UTC)
+        jobs: dict[str, tuple[float, Callable[[], bool | None]]] = {
+            name: (max(MIN_REAL_SECONDS, self.clock.real_seconds(every)), getattr(self, method))
+            for name, (every, method) in JOBS.items()
+            if name in self.options.jobs
+        }
+        jobs["watch"] = (WATCH_SECONDS, self.watch)
+        for name, (seconds, work) in jobs.items():
+            due = kept[name].next_run_at if name in kept else None
+            first = max(due, now) if due is not None else now
+            first = min(first, now + timedelta(seconds=seconds))  # a changed time scale
+            scheduler.add_job(
+                self._job, "interval", args=(scheduler, name, work), seconds=seconds,
+                id=name, next_run_time=first,
+            )  # fmt: skip
 
     def run(self, until: threading.Event | None = None) -> None:
         """Run until SIGTERM/SIGINT (or ``until`` is set), then stop cleanly."""
         stop = until or threading.Event()
+        self.daemon_id = in_transaction(
+            self.engine, lambda c: daemons.register(c, node=runs.this_host(), pid=os.getpid())
+        )
+        self.adopt()
         scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.engine)},
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
-        tasks.bind(self)
         scheduler.start(paused=True)
-        for job_id, (every, task) in JOBS.items():
-            seconds = max(MIN_REAL_SECONDS, self.clock.real_seconds(every))
-            existing = scheduler.get_job(job_id)
-            if existing is None:
-                first = datetime.now(UTC)  # a new job runs at once, then every interval
-                scheduler.add_job(task, "interval", seconds=seconds, id=job_id, next_run_time=first)
-            elif getattr(existing.trigger, "interval", None) != timedelta(seconds=seconds):
-                scheduler.reschedule_job(job_id, trigger="interval", seconds=seconds)
+        self._schedule(scheduler)
         scheduler.resume()
         previous = {
             sig: signal.signal(sig, lambda *_: stop.set())
@@ -195,18 +302,4 @@ class Daemon:
             time.sleep(0.2)
             scheduler.shutdown(wait=True)
             self.launcher.stop_all(self.options.grace)
-            tasks.bind(None)
             logger.info("daemon stopped")
-
-
-@dataclass(frozen=True)
-class _Crawl:
-    """A crawl the daemon launched: its spider, the order it serves, whether sampled."""
-
-    spider: str
-    order: CrawlOrder
-    sampled: bool
-
-
-def order_key(order: CrawlOrder) -> tuple[str, str]:
-    return (order.company, order.store_id)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
 
-from grocer.constants import COMPLETE, FULL_RUN, SAMPLE_RUN
+from grocer.constants import COMPLETE, FULL_RUN, PENDING, RUNNING, SAMPLE_RUN
 from grocer.db.models import AnalysisRun, CrawlRun, GroupMembership, Store
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import StoreState
@@ -72,6 +72,17 @@ def store_states(
             )
         )
     return states
+
+
+def busy_runs(connection: Connection) -> list[tuple[str, str]]:
+    """(company, store id) of every pending or running store crawl, on any node: a store is
+    crawled by one run at a time, and the limits count these."""
+    rows = connection.execute(
+        select(CrawlRun.company_id, Store.retailer_store_id)
+        .join(Store, Store.id == CrawlRun.store_id)
+        .where(CrawlRun.status.in_((PENDING, RUNNING)))
+    )
+    return [(COMPANY_SLUGS[company_id], store_id) for company_id, store_id in rows]
 
 
 def in_another_stores_zone() -> ColumnElement[bool]:

@@ -20,9 +20,10 @@ from twisted.python.failure import Failure
 
 from grocer.constants import FULL_RUN, SAMPLE_RUN
 from grocer.crawl.context import RunContext, allow_host, crawl_config
+from grocer.crawl.resume import ListingResume, resume_plan
 from grocer.crawl.run import run_context
 from grocer.crawl.sample import SamplePlan, sample_order
-from grocer.items import END, ListingPageItem
+from grocer.items import ListingPageItem
 from grocer.pipelines import PRICE_PIPELINES
 from grocer.retailers.common import (
     Category,
@@ -37,6 +38,7 @@ from grocer.retailers.store_records import canonical_store_id
 # lengths are learnt early; then the listing with the most pages left continues first, so a
 # long listing does not start last and finish alone (its pages can only follow one another).
 FIRST_PAGE_PRIORITY = 8
+HOLE = "grocer_hole"  # meta of a page fetched alone: an earlier attempt could not commit it
 
 
 def listing_priority(pages_left: int | None) -> int:
@@ -84,7 +86,6 @@ class RetailerSpider(scrapy.Spider):
         self.store_id = canonical_store_id(self.company, store)
         self.sample = _positive(sample, "sample") if sample not in (None, "") else None
         self.sample_plan: SamplePlan | None = None
-        self._resume_from: dict[str, int | None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -141,8 +142,10 @@ class RetailerSpider(scrapy.Spider):
     def category_requests(
         self, categories: list[Category], response: Response | None = None
     ) -> Iterable[scrapy.Request]:
-        """The first listing request of each category not finished by an earlier attempt
-        (of a sample: the first wave of its categories' first pages)."""
+        """The listing requests that start the crawl: per category, the pages an earlier
+        attempt of the run could not commit (each alone), then the listing from its first page
+        not committed unless it ended (:mod:`grocer.crawl.resume`).  A sample: the first wave
+        of its categories' first pages."""
         self.crawler.stats.set_value("grocer/categories", len(categories))
         if self.sample:
             moment = self.response_moment(response) if response else datetime.now(UTC)
@@ -151,12 +154,21 @@ class RetailerSpider(scrapy.Spider):
             self.sample_plan = SamplePlan(self.sample, self.page_size, order)
             yield from self._sample_wave()
             return
+        plans = resume_plan(
+            self.context.done_pages, first_page=self.first_page, step=self.page_step
+        )
         for category in categories:
-            page = self.resume_page(category)
-            if page is None:
+            plan = plans.get(category.key, ListingResume((), self.first_page))
+            for hole in plan.holes:  # a page an earlier attempt could not commit, alone
+                self.crawler.stats.inc_value("grocer/resume/holes")
+                request = self.listing_request(category, hole)
+                yield self._first(
+                    request.replace(dont_filter=True, meta={**request.meta, HOLE: True})
+                )
+            if plan.next_page is None:
                 self.crawler.stats.inc_value("grocer/resume/categories_skipped")
                 continue
-            yield self._first(self.listing_request(category, page))
+            yield self._first(self.listing_request(category, plan.next_page))
 
     def parse_listing(
         self,
@@ -193,7 +205,7 @@ class RetailerSpider(scrapy.Spider):
         if self.sample_plan is not None:
             self.sample_plan.arrived([item.sku for item in listing.items])
             yield from self._sample_wave()
-        elif not ended:
+        elif not ended and not response.meta.get(HOLE):
             request = self.listing_request(category, listing.next_page, listing.skus)
             request.priority = listing_priority(self.pages_left(listing))
             yield request
@@ -233,20 +245,6 @@ class RetailerSpider(scrapy.Spider):
         if self.sample_plan is not None and "category" in request.cb_kwargs:
             self.sample_plan.arrived([])
             yield from self._sample_wave()
-
-    def resume_page(self, category: Category) -> int | None:
-        """The first page to request: after the last page a previous attempt committed, or
-        None when that attempt finished the category."""
-        if self._resume_from is None:
-            keys = [key.rpartition("#")[::2] for key in self.context.done_pages]
-            ended = {cat for cat, page in keys if page == END}
-            last: dict[str, int] = {}
-            for cat, page in keys:
-                if page.isdigit():
-                    last[cat] = max(last.get(cat, -1), int(page))
-            self._resume_from = {cat: n + self.page_step for cat, n in last.items()}
-            self._resume_from.update(dict.fromkeys(ended))
-        return self._resume_from.get(category.key, self.first_page)
 
     def pages_left(self, listing: ListingPage) -> int | None:
         """Pages of the listing from its next page on, when the retailer said its length."""

@@ -51,14 +51,18 @@ class Crawler:
             command += ["-a", f"{key}={value}"]
         return command
 
-    def run(self, spider: str, *args: str, timeout: float = 300, **spider_args: str) -> str:
-        """Run a crawl to its end; returns its log.  Fails the test if it crashes."""
+    def run(
+        self, spider: str, *args: str, timeout: float = 300, expect: int = 0, **spider_args: str
+    ) -> str:
+        """Run a crawl to its end; returns its log.  Fails the test if it crashes or its exit
+        code (how its run ended: 0 complete, 3 partial, 1 failed or skipped) is not
+        ``expect``."""
         done = subprocess.run(
             self.command(spider, *args, **spider_args), cwd=ROOT, env=self.env(),
             capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
         assert "Traceback" not in done.stderr, done.stderr[-4000:]
-        assert done.returncode == 0, done.stderr[-4000:]
+        assert done.returncode == expect, done.stderr[-4000:]
         return done.stderr
 
     def start(self, spider: str, *args: str, **spider_args: str) -> subprocess.Popen[str]:

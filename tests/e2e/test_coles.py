@@ -104,12 +104,15 @@ def alive(pids: set[int]) -> set[int]:
     return running
 
 
-def crawl(sim: SimulatorServer, data_dir: Path, spider: str, store: str, *extra: str) -> None:
-    """Run a crawl to its end (any finish reason); fail with its log if it crashes."""
+def crawl(
+    sim: SimulatorServer, data_dir: Path, spider: str, store: str, *extra: str, expect: int = 0
+) -> None:
+    """Run a crawl to its end; fail with its log if it crashes or its exit code (0 complete,
+    3 partial) is not ``expect``."""
     with start_crawl(sim, data_dir, spider, store, *extra) as process:
         code = process.wait(timeout=CRAWL_TIMEOUT)
     text = (data_dir / f"{spider}.log").read_text(errors="replace")
-    assert code == 0, text[-4000:]
+    assert code == expect, text[-4000:]
     assert "Traceback" not in text, text[-4000:]
 
 
@@ -240,7 +243,7 @@ def test_no_session_stops_blocked_and_partial(tmp_path: Path) -> None:
     # Every session the simulator grants is spent by the home page itself: each refresh
     # "works" in the browser, yet every plain request meets a block page.
     with SimulatorServer(date=DAY, coles_session_requests=1) as sim:
-        crawl(sim, tmp_path, "coles", STORE, "-s", "GROCER_COLES_SESSION_REFRESHES=2")
+        crawl(sim, tmp_path, "coles", STORE, "-s", "GROCER_COLES_SESSION_REFRESHES=2", expect=3)
         engine = database(tmp_path)
         [run] = runs(engine, "coles")
         assert run.status == "partial" and run.finish_reason == "blocked"
@@ -251,7 +254,7 @@ def test_no_session_stops_blocked_and_partial(tmp_path: Path) -> None:
 
 def test_wrong_store_pages_write_nothing(tmp_path: Path) -> None:
     with SimulatorServer(date=DAY, faults="coles:wrong_store=1") as sim:
-        crawl(sim, tmp_path, "coles", STORE)
+        crawl(sim, tmp_path, "coles", STORE, expect=3)
         engine = database(tmp_path)
         [run] = runs(engine, "coles")
         assert run.status == "partial" and run.finish_reason == "store_mismatch"

@@ -178,7 +178,7 @@ def test_an_interrupted_crawl_resumes_without_repeating_pages(
 
 def test_a_store_that_is_not_crawlable_is_refused(crawler: Crawler) -> None:
     crawler.run("woolworths_stores", step="5")
-    log = crawler.run("woolworths", store="10006")  # an Ampol Foodary site
+    log = crawler.run("woolworths", store="10006", expect=1)  # an Ampol Foodary site
     assert "is not crawlable" in log
     assert listing_requests(crawler.sim, "woolworths") == 0
     # the refused crawl recorded no run: the only one is the locator's

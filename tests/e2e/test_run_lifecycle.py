@@ -4,46 +4,77 @@ only by grocer/db/runs.py, and a status that says how the crawl went."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from grocer.config import load_config
 from grocer.crawl.launch.local import LocalLauncher
+from grocer.db.engine import make_engine
 from grocer.db.migrate import upgrade
-from grocer.db.models import CrawlPage, CrawlRun, Store
+from grocer.db.models import CrawlPage, CrawlRun, Listing, Store
+from grocer.db.runs import requeue
 from grocer.ingest.runner import ingest_files
 from grocer.pipelines import PRICE_PIPELINES
 from grocer.sim.server import SimulatorServer
 from tests.conftest import SAMPLES
-from tests.e2e.conftest import FAST, ROOT, Crawler, runs
+from tests.e2e.conftest import FAST, ROOT, Crawler, current_prices, runs, wait_until
+from tests.e2e.faulty import SPOILED_SKU_FILE
 from tests.e2e.statement_origins import watch
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_pipeline_failing_on_one_page_leaves_the_run_partial_with_the_error_counted(
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_product_the_database_refuses_leaves_its_page_unmarked_and_a_resume_fetches_it(
     crawler: Crawler,
 ) -> None:
-    pipelines = {**PRICE_PIPELINES, "tests.e2e.faulty.RaiseOncePipeline": 250}
-    command = crawler.command(
-        "aldi", "-s", f"ITEM_PIPELINES={json.dumps(pipelines)}", store="G102", sample="50"
-    )
-    done = subprocess.run(command, cwd=ROOT, env=crawler.env(), capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
+    pipelines = {**PRICE_PIPELINES, "tests.e2e.faulty.SpoilOnePipeline": 250}
+    spoil = ["-s", f"ITEM_PIPELINES={json.dumps(pipelines)}"]
+    done = subprocess.run(
+        crawler.command("aldi", *spoil, store="G102"), cwd=ROOT, env=crawler.env(),
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr[-3000:]  # partial
     [run] = runs(crawler.engine())
     assert run["status"] == "partial" and run["finish_reason"] == "finished"
     assert run["stats"]["grocer/run/item_errors"] == 1
+    assert run["stats"]["grocer/db/refused"] == 1
+    sku, page = (crawler.data_dir / SPOILED_SKU_FILE).read_text().split()
+    priced = current_prices(crawler.engine(), "aldi", "G102")
+    assert sku not in priced
     with crawler.engine().connect() as connection:
-        marked = connection.execute(
-            select(func.count()).where(CrawlPage.page.not_like("%#end"))
+        marks = set(connection.execute(select(CrawlPage.page)).scalars())
+        others = connection.execute(
+            select(func.count()).select_from(Listing).where(Listing.sku != sku)
         ).scalar_one()
-    assert marked == run["stats"]["grocer/db/pages"]  # the failed page is not marked done
-    assert run["stats"]["grocer/sample/pages"] == marked + 1
+    assert page not in marks  # the page's other products landed, the page is unmarked
+    assert len(priced) == others
+
+    # the same run again (same _job): only the unmarked page is fetched, and it lands now
+    with crawler.engine().begin() as connection:
+        assert requeue(connection, run["id"])
+    crawler.sim.reset_requests()
+    crawler.run("aldi", store="G102", _job=str(run["id"]), expect=3)  # its errors stay counted
+    assert crawler.sim.requests()["endpoints"].get("aldi.search") == 1
+    assert sku in current_prices(crawler.engine(), "aldi", "G102")
+    [again] = runs(crawler.engine())
+    assert again["id"] == run["id"] and again["stats"]["grocer/resume/holes"] == 1
 
 
 def test_the_launcher_makes_the_rows_and_the_crawls_open_them(
@@ -95,3 +126,53 @@ def test_crawl_runs_are_written_only_by_grocer_db_runs(crawler: Crawler, tmp_pat
         assert any(r["statement"].upper().startswith("INSERT") for r in writes)
         assert any(r["statement"].upper().startswith("UPDATE") for r in writes)
         assert {r["origin"] for r in writes} == {"grocer/db/runs.py"}, writes
+
+
+def statuses(crawler: Crawler) -> list[str]:
+    """The runs' statuses, none while the first crawl has not made the schema yet."""
+    try:
+        return [r["status"] for r in runs(crawler.engine())]
+    except OperationalError:
+        return []
+
+
+def test_a_second_crawl_of_a_leased_store_exits_at_once(crawler: Crawler) -> None:
+    crawler.sim.set_faults("latency=200ms")  # the first crawl stays busy long enough
+    first = crawler.start("aldi", store="G102")
+    try:
+        wait_until(lambda: statuses(crawler) == ["running"], 60)
+        started = time.monotonic()
+        done = subprocess.run(
+            crawler.command("aldi", store="G102"), cwd=ROOT, env=crawler.env(),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert time.monotonic() - started < 10
+        assert done.returncode == 1
+        holder, second = runs(crawler.engine())
+        assert f"being crawled by run {holder['id']}" in done.stderr
+        assert holder["status"] == "running"  # left alone
+        assert (second["status"], second["finish_reason"]) == ("skipped", "store_busy")
+        assert second["items"] == 0
+    finally:
+        first.terminate()
+        first.wait(60)
+
+
+def test_a_crawl_that_reaches_nothing_fails_and_says_what_to_start(
+    tmp_path: Path, unused_port: int
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GROCER_")}
+    sim_url = f"http://127.0.0.1:{unused_port}"
+    env.update(GROCER_ENV="dev", GROCER_SIM_URL=sim_url, GROCER_DATA_DIR=str(tmp_path))
+    command = [sys.executable, "-m", "scrapy", "crawl", "aldi", "-a", "store=G102", *FAST]
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
+    assert time.monotonic() - started < 60
+    assert done.returncode == 1
+    assert f"could not reach {sim_url}/aldi" in done.stderr
+    assert f"is `grocer sim serve` running on {sim_url}?" in done.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'grocer-dev.sqlite3'}")
+    with engine.connect() as connection:
+        status = connection.execute(select(CrawlRun.status)).scalar_one()
+    engine.dispose()
+    assert status == "failed"

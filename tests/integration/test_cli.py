@@ -27,7 +27,7 @@ def test_ingest_then_count_prices_by_store(
     assert main(["ingest", *files]) == 0
     out, err = capsys.readouterr()
     assert f"database: {database}" in err
-    assert "ingested 3 file(s): 450 lines, 450 items written, 0 rejected" in out
+    assert "ingested 3 file(s): 450 records, 450 written, 0 rejected" in out
     assert main(["count-prices", "--by-store"]) == 0
     out, _ = capsys.readouterr()
     lines = out.splitlines()

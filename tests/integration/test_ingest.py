@@ -58,8 +58,10 @@ def snapshot_prices(path: Path) -> dict[str, object]:
 def test_sample_ingest_creates_stores_and_prices(engine: Engine) -> None:
     report = ingest_files(engine, sorted(SAMPLES.glob("*.jsonl.gz")))
     assert report.errors == []
-    assert report.rejected == {"missing_price": 5}  # 5 sample lines list no price
+    assert report.rejected == {}
+    assert report.notes["missing_price"] == 5  # 5 sample lines list no price: no price row
     assert report.notes["instore_code_flagged"] == 4
+    assert report.records == report.written
     with engine.connect() as connection:
         stores = connection.execute(select(Store.retailer_store_id, Store.state)).all()
         assert sorted(stores) == [
@@ -202,10 +204,11 @@ def test_bad_lines_are_counted_and_good_lines_land(engine: Engine, tmp_path: Pat
     path.write_text("\n".join(lines) + "\n")
     report = ingest_files(engine, [path])
     assert report.rejected == {
-        "malformed_json": 1, "missing_name": 1, "missing_price": 1, "non_positive_price": 2,
-        "absurd_price": 1, "non_numeric_price": 1, "field_too_long": 1, "not_an_object": 1,
+        "malformed_json": 1, "missing:name": 1, "out_of_range:price": 3, "bad_type:price": 1,
+        "too_long:name": 1, "not_an_object": 1,
     }  # fmt: skip
-    assert report.notes == {"bad_barcode_dropped": 1}
+    assert report.notes == {"bad_barcode_dropped": 1, "missing_price": 1}
+    assert (report.records, report.written, report.rejected_total) == (13, 5, 8)
     with engine.connect() as connection:
         priced = connection.execute(
             select(Listing.sku).join(Price, Price.listing_id == Listing.id).order_by(Listing.sku)
@@ -213,8 +216,13 @@ def test_bad_lines_are_counted_and_good_lines_land(engine: Engine, tmp_path: Pat
         assert sorted(priced, key=int) == ["1", "9", "10", "11"]
         barcodes = connection.execute(select(Product.barcode).where(Product.barcode.is_not(None)))
         assert barcodes.scalars().all() == ["9310631635078"]
-        run = connection.execute(select(CrawlRun.status, CrawlRun.rejected)).one()
-        assert run.status == "complete" and run.rejected == 9
+        runs = connection.execute(
+            select(CrawlRun.store_id, CrawlRun.status, CrawlRun.items, CrawlRun.rejected)
+            .order_by(CrawlRun.store_id.is_(None))
+        ).all()  # fmt: skip
+    # the store's records, and the two naming no store (not JSON, not an object)
+    assert [tuple(r)[1:] for r in runs] == [("complete", 5, 6), ("complete", 0, 2)]
+    assert runs[1].store_id is None
 
 
 def test_truncated_gzip_reports_an_error_and_keeps_what_was_read(

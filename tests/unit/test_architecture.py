@@ -169,7 +169,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 def test_the_import_graph_sees_imports_in_function_bodies_but_not_type_checking() -> None:
     graph = import_graph()
     assert "grocer.crawl.launch.local" in graph["grocer.commands.crawl"]  # inside crawl()
-    assert "grocer.scheduler.daemon" not in graph["grocer.scheduler.tasks"]  # TYPE_CHECKING
+    assert "grocer.sim.planted" not in graph["grocer.sim.pricing"]  # under TYPE_CHECKING
 
 
 def test_crawl_runs_are_written_only_in_db_runs() -> None:

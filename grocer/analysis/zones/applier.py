@@ -10,14 +10,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from grocer.analysis.zones.plan import CacheRow, Closing, NewGroup, StartPlan, ZonePlan
-from grocer.analysis.zones.retention import anchored_periods, delete_redundant_rows
+from grocer.analysis.zones.plan import (
+    CacheRow,
+    Closing,
+    NewGroup,
+    Retention,
+    StartPlan,
+    ZonePlan,
+)
+from grocer.analysis.zones.retention import Spans, anchored_periods, delete_redundant_rows
 from grocer.analysis.zones.settings import ZoneSettings
-from grocer.analysis.zones.state import CACHE_KINDS, moment
+from grocer.analysis.zones.state import CACHE_KINDS, CACHE_RETAIN, moment
 from grocer.db.bulk import insert_returning_ids
 from grocer.db.models import ComparisonCache, GroupMembership, Store, StoreGroup
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
@@ -88,18 +95,65 @@ class ZoneApplier:
                 ).scalars()
                 applied.flagged.update(COMPANY_SLUGS[c] for c in flagged)
             protected = anchored_periods(connection) if plan.retention else {}
-        for work in plan.retention:
+        self._retain(plan.retention, protected, applied)
+        return applied
+
+    def _retain(self, work: Sequence[Retention], protected: Spans, applied: Applied) -> None:
+        """Delete the redundant rows of each group's members; members whose store was busy
+        are remembered for a later run (:meth:`retain_later`)."""
+        waiting: list[CacheRow] = []
+        for group in work:
             started = time.perf_counter()
-            applied.rows_deleted[work.company] += delete_redundant_rows(
-                self.engine,
-                work.group_id,
-                work.anchor,
-                list(work.stores),
-                self.as_of,
-                protected=protected,
-                chunk=self.settings.delete_chunk,
-            )
+            done = delete_redundant_rows(
+                self.engine, group.group_id, group.anchor, list(group.stores), self.as_of,
+                protected=protected, chunk=self.settings.delete_chunk,
+            )  # fmt: skip
+            applied.rows_deleted[group.company] += done.deleted
             applied.retention_seconds += time.perf_counter() - started
+            waiting += [
+                CacheRow(CACHE_RETAIN, f"{group.group_id}:{group.anchor}:{member}", "busy")
+                for member in done.busy
+            ]
+        if waiting:
+            with self.engine.begin() as connection:
+                self._write_cache(connection, waiting)
+
+    def retain_later(self) -> Applied:
+        """Retention left for later by earlier runs: members still in the same group under the
+        same anchor get their redundant rows deleted now (or wait again)."""
+        with self.engine.begin() as connection:
+            keys = (
+                connection.execute(
+                    delete(ComparisonCache)
+                    .where(ComparisonCache.kind == CACHE_RETAIN)
+                    .returning(ComparisonCache.key)
+                )
+                .scalars()
+                .all()
+            )
+            wanted = [tuple(int(x) for x in key.split(":")) for key in keys]
+            still = connection.execute(
+                select(
+                    GroupMembership.group_id, GroupMembership.anchor_store_id,
+                    GroupMembership.store_id, Store.company_id,
+                )
+                .join(Store, Store.id == GroupMembership.store_id)
+                .where(
+                    GroupMembership.valid_to.is_(None),
+                    GroupMembership.store_id.in_([member for _, _, member in wanted]),
+                )
+            ).all() if wanted else []  # fmt: skip
+            protected = anchored_periods(connection) if still else {}
+        by_group: dict[tuple[int, int, int], list[int]] = {}
+        for group, anchor, member, company in still:
+            if (group, anchor, member) in wanted:
+                by_group.setdefault((group, anchor, company), []).append(member)
+        work = [
+            Retention(COMPANY_SLUGS[company], group, anchor, tuple(members))
+            for (group, anchor, company), members in by_group.items()
+        ]
+        applied = Applied()
+        self._retain(work, protected, applied)
         return applied
 
     # ------------------------------------------------------------ membership writes

@@ -127,6 +127,7 @@ def maintain_zones(
             _start(connection, loader, applier, days, reset)
             applier.expire_comparisons(connection)
             known = known_comparisons(loader.cache_entries(connection), settings, as_of)
+        summary.add_applied(applier.retain_later())
         for step in (_health_check, _merge):
             with engine.connect() as connection:
                 plan = step(connection, loader, days, known)

@@ -10,14 +10,18 @@ A member's row goes only when (DESIGN §6):
 The periods in which stores anchored others are few; they are read once and written into the
 statement, which is much faster than a correlated sub-query per row.
 
-The resolver then answers for those days from the anchor's row, with the same price state.  One
-statement per group; on SQLite it runs in chunks, each its own transaction, so crawlers writing
-at the same time wait only briefly for the write lock.
+The resolver then answers for those days from the anchor's row, with the same price state.
+Deletions hold the price-write locks of the stores concerned (writers of those stores wait, or
+retention skips a busy store on PostgreSQL and comes back to it); on SQLite a group's deletions
+run in chunks, each its own transaction, so crawlers writing at the same time wait only
+briefly for the write lock.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,9 +29,13 @@ from sqlalchemy import Connection, Delete, Engine, Select, and_, delete, exists,
 from sqlalchemy.orm import aliased
 
 from grocer.analysis.zones.settings import DEFAULT_CHUNK
+from grocer.db.engine import WRITE_LOCK
+from grocer.db.leases import try_lock_store
 from grocer.db.models import Bargain, GroupMembership, Price
 
 SQLITE_CACHE_KIB = 131_072  # 128 MiB of page cache for the deleting connection
+BUSY_RETRIES = 3  # PostgreSQL: passes over members whose store lock was busy
+BUSY_PAUSE_S = 0.5
 
 
 Spans = dict[int, list[tuple[date, date | None]]]
@@ -109,6 +117,15 @@ def _delete(ids: Select[Any]) -> Delete:
     return delete(Price).where(Price.id.in_(ids)).execution_options(synchronize_session=False)
 
 
+@dataclass(frozen=True)
+class Retained:
+    """What a retention pass did: rows deleted, and members whose store was busy (their rows
+    wait for a later pass)."""
+
+    deleted: int
+    busy: tuple[int, ...] = ()
+
+
 def delete_redundant_rows(
     engine: Engine,
     group_id: int,
@@ -118,8 +135,15 @@ def delete_redundant_rows(
     *,
     protected: Spans | None = None,
     chunk: int = DEFAULT_CHUNK,
-) -> int:
-    """Delete the redundant rows of ``member_ids`` in group ``group_id``; returns how many.
+    busy_retries: int = BUSY_RETRIES,
+) -> Retained:
+    """Delete the redundant rows of ``member_ids`` in group ``group_id``.
+
+    Each member's rows go in transactions holding the price-write locks of the member and the
+    anchor (:func:`grocer.db.leases.lock_store`), so no writer changes either meanwhile.  On
+    PostgreSQL a member whose lock is busy is skipped and tried again after the others, a few
+    times; still busy, it is returned for a later pass.  On SQLite each chunk waits for the
+    database's write lock instead.
 
     Args:
         engine: the database; the memberships must already be committed.
@@ -129,21 +153,46 @@ def delete_redundant_rows(
         as_of: rows ending after this day stay.
         protected: per store, the periods it anchored others (read here when None).
         chunk: rows per statement on SQLite.
+        busy_retries: passes over busy members before leaving them for later.
 
     Returns:
-        The number of price rows deleted.
+        The number of price rows deleted, and the members left for later.
     """
-    if not set(member_ids) - {anchor_store_id}:
-        return 0
+    members = sorted(set(member_ids) - {anchor_store_id})
+    if not members:
+        return Retained(0)
     if protected is None:
         with engine.connect() as connection:
-            protected = anchored_periods(connection, member_ids)
-    ids = redundant_rows(group_id, anchor_store_id, member_ids, as_of, protected)
-    if engine.dialect.name != "sqlite":
-        with engine.begin() as connection:
-            return int(connection.execute(_delete(ids)).rowcount)
+            protected = anchored_periods(connection, members)
+    if engine.dialect.name == "sqlite":
+        ids = redundant_rows(group_id, anchor_store_id, members, as_of, protected)
+        return Retained(_delete_in_chunks(engine, ids, chunk))
+    deleted, waiting = 0, members
+    for attempt in range(busy_retries + 1):
+        if attempt:
+            time.sleep(BUSY_PAUSE_S)
+        busy = []
+        for member in waiting:
+            with engine.begin() as connection:
+                if not (
+                    try_lock_store(connection, min(member, anchor_store_id))
+                    and try_lock_store(connection, max(member, anchor_store_id))
+                ):
+                    busy.append(member)
+                    continue
+                ids = redundant_rows(group_id, anchor_store_id, [member], as_of, protected)
+                deleted += int(connection.execute(_delete(ids)).rowcount)
+        if not busy:
+            break
+        waiting = busy
+    return Retained(deleted, tuple(busy))
+
+
+def _delete_in_chunks(engine: Engine, ids: Select[Any], chunk: int) -> int:
+    """SQLite: delete in chunks, each a transaction that waits for the write lock, so writers
+    wait only briefly between them."""
     total = 0
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**{WRITE_LOCK: True}) as connection:
         # deleting touches every index of prices at random: a bigger page cache helps
         connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         connection.commit()

@@ -13,6 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 CACHE_MEMBER = "zone_member"  # comparison_cache key "member>anchor": found healthy
 CACHE_PAIR = "zone_pair"  # comparison_cache key "low:high" store ids: anchors found not to match
 CACHE_KINDS = (CACHE_MEMBER, CACHE_PAIR)
+# comparison_cache key "group:anchor:member": a verified member whose rows retention could not
+# delete yet (its store's write lock was busy); a later run deletes them
+CACHE_RETAIN = "zone_retain"
 
 
 def moment(day: date) -> datetime:

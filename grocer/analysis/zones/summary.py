@@ -79,6 +79,10 @@ class ZoneRunSummary:
             self.companies[ejection.company].ejections += 1
         for verified in plan.verified:
             self.companies[verified.company].verified += 1
+        self.add_applied(applied)
+
+    def add_applied(self, applied: Applied) -> None:
+        """Count what writing did: anchors flagged, rows deleted."""
         for slug, flagged in applied.flagged.items():
             self.companies[slug].flagged += flagged
         for slug, deleted in applied.rows_deleted.items():

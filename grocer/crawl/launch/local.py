@@ -50,11 +50,27 @@ def child_env(config: Config) -> dict[str, str]:
 
 @dataclass
 class _Process:
+    """A crawl process of a run: a child of this launcher, or one adopted from an earlier
+    launcher (a daemon restarted while its crawls ran on)."""
+
     run: PlannedRun
     spider: str
-    popen: subprocess.Popen[bytes]
+    popen: subprocess.Popen[bytes] | None
+    pid: int
     started: float = field(default_factory=time.monotonic)
     interrupted_at: float | None = None
+
+    def exit_code(self) -> int | None:
+        """The exit code once ended (-1 for an adopted process: not ours to wait for)."""
+        if self.popen is not None:
+            return self.popen.poll()
+        return None if runs.process_alive(self.pid) else -1
+
+    def signal(self, sig: signal.Signals) -> None:
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 class LocalLauncher:
@@ -127,8 +143,21 @@ class LocalLauncher:
             raise ValueError(f"no crawl run {run_id}")
         if not in_transaction(self.engine, lambda c: runs.requeue(c, run_id)):
             raise ValueError(f"run {run_id} is {run.status}: only interrupted or partial resume")
-        planned = PlannedRun(run_id, run.store_id)
-        self._spawn(run.spider, planned, run.args, None)
+        self._spawn(run.spider, PlannedRun(run_id, run.store_id), run.args, None)
+
+    def launch_pending(self, run_id: int) -> None:
+        """Crawl a ``pending`` run made earlier whose process never started."""
+        with self.engine.connect() as connection:
+            run = runs.get_run(connection, run_id)
+        if run is None or run.status != PENDING:
+            raise ValueError(f"run {run_id} is not pending")
+        self._spawn(run.spider, PlannedRun(run_id, run.store_id), run.args, None)
+
+    def adopt(self, run_id: int, pid: int, spider: str, store_id: str | None) -> None:
+        """Watch a crawl process this launcher did not start (it outlived its launcher)."""
+        process = _Process(PlannedRun(run_id, store_id), spider, None, pid)
+        self.processes[run_id] = process
+        logger.info("run %s: adopted %s %s (pid %s)", run_id, spider, store_id or "", pid)
 
     def _spawn(
         self,
@@ -146,7 +175,7 @@ class LocalLauncher:
         store = (run.store_id or "all").replace(":", "_")
         with (self.log_dir / f"{spider}-{store}-{run.run_id}.log").open("ab") as log:
             popen = subprocess.Popen(command, env=child_env(self.config), stdout=log, stderr=log)
-        self.processes[run.run_id] = _Process(run, spider, popen)
+        self.processes[run.run_id] = _Process(run, spider, popen, popen.pid)
         logger.info("run %s: %s %s started (pid %s)", run.run_id, spider, store, popen.pid)
 
     # ------------------------------------------------------------------ watching
@@ -164,7 +193,7 @@ class LocalLauncher:
         ended = []
         now = time.monotonic()
         for run_id, process in list(self.processes.items()):
-            code = process.popen.poll()
+            code = process.exit_code()
             if code is None:
                 self._enforce_timeout(process, now)
                 continue
@@ -194,11 +223,11 @@ class LocalLauncher:
                 logger.warning("run %s timed out: stopping it", process.run.run_id)
                 self.interrupt(process.run.run_id)
         elif now - process.interrupted_at > KILL_AFTER_S:
-            process.popen.kill()
+            process.signal(signal.SIGKILL)
 
     def running(self) -> list[int]:
         """Runs whose crawl process is alive."""
-        return [run_id for run_id, p in self.processes.items() if p.popen.poll() is None]
+        return [run_id for run_id, p in self.processes.items() if p.exit_code() is None]
 
     def wait(self, run_ids: Iterable[int], every: float = 0.2) -> dict[int, str]:
         """Wait until the runs' crawl processes have ended; returns their statuses."""
@@ -214,7 +243,7 @@ class LocalLauncher:
         """Stop a crawl cleanly (SIGINT): its run ends ``interrupted``, resumable."""
         process = self.processes.get(run_id)
         if process is not None and process.interrupted_at is None:
-            process.popen.send_signal(signal.SIGINT)
+            process.signal(signal.SIGINT)
             process.interrupted_at = time.monotonic()
 
     def cancel(self, run_id: int) -> None:
@@ -239,6 +268,10 @@ class LocalLauncher:
             self.reap()
             time.sleep(0.2)
         for process in self.processes.values():
-            process.popen.kill()
-            process.popen.wait()
-        self.reap()
+            process.signal(signal.SIGKILL)
+            if process.popen is not None:
+                process.popen.wait()
+        deadline = time.monotonic() + 10
+        while self.processes and time.monotonic() < deadline:
+            self.reap()
+            time.sleep(0.1)

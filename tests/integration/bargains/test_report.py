@@ -3,7 +3,7 @@ specials, the HTML page with its charts, the recorded run, and the CLI commands.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +12,8 @@ from sqlalchemy import Engine, select
 
 from grocer.analysis.bargains import detect_bargains
 from grocer.analysis.report import build_report
+from grocer.analysis.report_charts import price_chart
+from grocer.analysis.report_figures import BargainLine
 from grocer.analysis.report_text import report_lines
 from grocer.cli import main
 from grocer.db.models import AnalysisRun
@@ -107,3 +109,18 @@ def test_the_commands(
     assert f"html: {folder / f'report-{AS_OF}.html'}" in out
     assert "none stored (grocer analyze bargains)" in out  # the last run found none
     assert store_pk(engine, "coles", "COL:401") > 0
+
+
+def test_a_product_name_with_dollar_signs_is_drawn_as_text(engine: Engine, tmp_path: Path) -> None:
+    """Matplotlib would read ``$\\foo$`` as mathtext and fail; a product name is text."""
+    day = date(2025, 9, 23)
+    line = BargainLine(
+        product_id=1, product="Choc Bar $\\foo$ Share Pack", barcode=None, kind="bargain",
+        discount=Decimal("0.5"), cheap_company="aldi", cheap_store="G102", cheap_store_id=1,
+        cheap_listing_id=1, cheap_price=Decimal("1.00"), cheap_last_seen=day,
+        dear_company="coles", dear_store="COL:401", dear_store_id=2, dear_listing_id=2,
+        dear_price=Decimal("2.00"), dear_last_seen=day, computed_at=datetime.now(UTC),
+    )  # fmt: skip
+    with engine.connect() as connection:
+        chart = price_chart(connection, line, tmp_path / "chart.png", as_of=day)
+    assert chart.read_bytes().startswith(b"\x89PNG")

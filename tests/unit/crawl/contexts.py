@@ -7,6 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.extension import ExtensionManager
 
+from grocer.config import load_config
 from grocer.crawl.context import RunContext
 from grocer.crawl.run import RunLifecycle
 
@@ -21,7 +22,7 @@ def give_run(crawler: Crawler, spider: Any, **fields: Any) -> RunContext:
         store_id=getattr(spider, "store_id", None),
         **fields,
     )
-    lifecycle = RunLifecycle(crawler, engine=None)  # type: ignore[arg-type]
+    lifecycle = RunLifecycle(crawler, engine=None, config=load_config())  # type: ignore[arg-type]
     lifecycle._context = context
     crawler.extensions = ExtensionManager(lifecycle, crawler=crawler)
     return context

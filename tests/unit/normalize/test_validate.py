@@ -29,22 +29,34 @@ def test_a_good_item_is_coerced() -> None:
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"name": None}, "missing_name"),
-        ({"name": "   "}, "missing_name"),
-        ({"price": "abc"}, "non_numeric_price"),
-        ({"price": float("nan")}, "non_numeric_price"),
-        ({"price": True}, "non_numeric_price"),
-        ({"price": -1}, "non_positive_price"),
-        ({"price": 0}, "non_positive_price"),
-        ({"price": 10000}, "absurd_price"),
-        ({"price": "25000.00"}, "absurd_price"),
-        ({"name": "x" * 501}, "field_too_long"),
-        ({"url": "http://x/" + "y" * 1000}, "field_too_long"),
-        ({"sku": ""}, "missing_sku"),
-        ({"store_id": None}, "missing_store"),
-        ({"company": "costco"}, "unknown_company"),
-        ({"observed_on": None}, "missing_date"),
-        ({"observed_on": "yesterday"}, "missing_date"),
+        ({"name": None}, "missing:name"),
+        ({"name": "   "}, "missing:name"),
+        ({"name": ["Milk"]}, "bad_type:name"),
+        ({"name": "Milk\x00"}, "control_char:name"),
+        ({"name": "Milk \ud800"}, "control_char:name"),
+        ({"brand": 123}, "bad_type:brand"),
+        ({"size": 2}, "bad_type:size"),
+        ({"price": "abc"}, "bad_type:price"),
+        ({"price": float("nan")}, "bad_type:price"),
+        ({"price": True}, "bad_type:price"),
+        ({"price": -1}, "out_of_range:price"),
+        ({"price": 0}, "out_of_range:price"),
+        ({"price": 10000}, "out_of_range:price"),
+        ({"price": 1e30}, "out_of_range:price"),
+        ({"price": "25000.00"}, "out_of_range:price"),
+        ({"was_price": -1}, "out_of_range:was_price"),
+        ({"name": "x" * 501}, "too_long:name"),
+        ({"url": "http://x/" + "y" * 1000}, "too_long:url"),
+        ({"category_path": "Pantry"}, "bad_type:category_path"),
+        ({"category_path": ["Pantry", 3]}, "bad_type:category_path"),
+        ({"category_path": ["x" * 200] * 3}, "too_long:category_path"),
+        ({"sku": ""}, "missing:sku"),
+        ({"sku": [1]}, "bad_type:sku"),
+        ({"store_id": None}, "missing:store_id"),
+        ({"company": "costco"}, "out_of_range:company"),
+        ({"observed_on": None}, "missing:observed_on"),
+        ({"observed_on": "yesterday"}, "bad_type:observed_on"),
+        ({"observed_on": 20250918}, "bad_type:observed_on"),
     ],
 )
 def test_bad_items_are_rejected_with_a_reason(overrides: dict[str, object], reason: str) -> None:
@@ -53,7 +65,7 @@ def test_bad_items_are_rejected_with_a_reason(overrides: dict[str, object], reas
     assert caught.value.reason == reason
 
 
-def test_missing_price_keeps_the_product_but_notes_the_rejected_price() -> None:
+def test_missing_price_keeps_the_product_without_a_price() -> None:
     checked, notes = validate_item(item(price=None))
     assert checked.price is None
     assert notes == ["missing_price"]
@@ -74,9 +86,10 @@ def test_instore_code_is_flagged() -> None:
     assert observation.gtin.instore and notes == ["instore_code_flagged"]
 
 
-def test_bad_was_price_is_dropped_and_noted() -> None:
-    checked, notes = validate_item(item(was_price="n/a"))
-    assert checked.was_price is None and notes == ["bad_was_price_dropped"]
+def test_numbers_given_as_text_are_read() -> None:
+    checked, notes = validate_item(item(price="$1,234.50", was_price="1300", sku=31218))
+    assert checked.price == Decimal("1234.50") and checked.was_price == Decimal("1300.00")
+    assert checked.sku == "31218" and notes == []
 
 
 @pytest.mark.parametrize(

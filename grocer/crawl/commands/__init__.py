@@ -1,0 +1,1 @@
+"""grocer's Scrapy commands (``COMMANDS_MODULE``): ``scrapy crawl`` keeps its name."""
