@@ -6,6 +6,8 @@ default to the environment (see :mod:`grocer.config`) and can be overridden with
 
 from __future__ import annotations
 
+import os
+
 import scrapy.downloadermiddlewares.cookies as _cookies
 from tldextract import TLDExtract
 
@@ -61,8 +63,17 @@ EXTENSIONS = {
     # after every other component's close (checks included: it connects that handler last).
     "grocer.crawl.run.RunLifecycle": -100,
     "grocer.crawl.jobdir.JobDirCleanup": 500,
+    # The crawl-health checks (grocer.crawl.monitors) run on spider_closed, before the run
+    # lifecycle's close handler (connected at spider_opened) writes their verdicts.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 520,
     "grocer.crawl.progress.CrawlProgress": 510,
 }
+
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["grocer.crawl.monitors.CrawlHealthSuite"]
+# Per check a number or {"default": x, "<company>": y} (JSON); see grocer/health/thresholds.py.
+GROCER_CHECK_THRESHOLDS = os.getenv("GROCER_CHECK_THRESHOLDS", "")
+GROCER_SCHEMA_VALIDATION = True  # False: no JSON Schema (only to measure what it costs)
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -18,7 +18,7 @@ store another live crawl holds is not crawled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
@@ -32,13 +32,16 @@ from grocer.constants import COMPLETE, FAILED, INTERRUPTED, PARTIAL, PENDING, SK
 from grocer.crawl import jobdir
 from grocer.crawl.context import RunContext, crawl_config, load_run_context
 from grocer.crawl.lease import LeaseKeeper, renew_every
-from grocer.db import runs
+from grocer.db import run_history, runs
 from grocer.db.barcodes import BarcodeWork
 from grocer.db.engine import display_url
 from grocer.db.leases import Fenced, StoreBusy
 from grocer.db.migrate import upgrade
+from grocer.db.run_checks import CheckResult, replace_checks
 from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store, store_info
 from grocer.db.transactions import in_transaction
+from grocer.health.checks import EXPECTED_ITEMS, EXPECTED_STORES
+from grocer.health.thresholds import Thresholds, parse_thresholds
 from grocer.memory import relax_gc
 
 if TYPE_CHECKING:
@@ -54,8 +57,8 @@ RECORDED_STATS = (
     "grocer/", "retry/", "downloader/", "log_count/", "item_scraped_count", "item_dropped_count",
     "response_received_count", "spider_exceptions/", "unit_price_disagreements",
 )  # fmt: skip
-# Per attempt, not added up over attempts.
-ATTEMPT_STATS = ("grocer/resume/",)
+# Per attempt, not added up over attempts (what history expects is set anew at each open).
+ATTEMPT_STATS = ("grocer/resume/", "grocer/checks/")
 # Counted here: any of them makes a finished run partial ...
 ITEM_ERRORS = "grocer/run/item_errors"
 SPIDER_ERRORS = "grocer/run/spider_errors"
@@ -69,12 +72,14 @@ REJECTED = "grocer/validate/rejected"
 INTERRUPTING = frozenset({"shutdown", FENCED, DATABASE_UNAVAILABLE})
 
 
-def run_status(reason: str, stats: dict[str, Any]) -> str:
-    """The status of a run whose crawl closed with ``reason`` and ``stats`` (all attempts).
+def run_status(reason: str, stats: dict[str, Any], checks: Sequence[CheckResult] = ()) -> str:
+    """The status of a run whose crawl closed with ``reason`` and ``stats`` (all attempts),
+    judged by ``checks``.
 
     ``interrupted`` when it was stopped; ``failed`` when it finished having requested pages
-    but received no response; ``complete`` when it finished without item or spider errors or
-    lost work; else ``partial``.  Rejected records never change it.
+    but received no response; ``complete`` when it finished without item or spider errors,
+    lost work or a failed check; else ``partial``.  Rejected records never change it by
+    themselves (the ``validation`` check judges their share).
     """
     if reason in INTERRUPTING:
         return INTERRUPTED
@@ -82,7 +87,8 @@ def run_status(reason: str, stats: dict[str, Any]) -> str:
     if reason == "finished" and requested and not stats.get("downloader/response_count"):
         return FAILED
     troubles = (ITEM_ERRORS, SPIDER_ERRORS, *LOST_WORK)
-    if reason == "finished" and not any(stats.get(name) for name in troubles):
+    failed_check = any(not check.passed for check in checks)
+    if reason == "finished" and not failed_check and not any(stats.get(n) for n in troubles):
         return COMPLETE
     return PARTIAL
 
@@ -102,6 +108,11 @@ class RunLifecycle:
         self.refusal: str | None = None  # why the crawl may not start (no row was made)
         self.attempt: int | None = None  # set once an attempt is open
         self.outcome: str = FAILED
+        self.run_kind: str | None = None  # set once an attempt is open
+        self.thresholds: Thresholds = parse_thresholds(
+            crawler.settings.get("GROCER_CHECK_THRESHOLDS")
+        )
+        self.checks: list[CheckResult] = []  # the verdicts of the checks run at close
         self.keeper: LeaseKeeper | None = None
         self._context: RunContext | None = None
         self._heartbeat: task.LoopingCall | None = None
@@ -212,6 +223,8 @@ class RunLifecycle:
         if work is not None:
             self._count_barcode_work(work)
         self._load_earlier_stats(run.stats)
+        self.run_kind = run.kind
+        self._expect(run)
         done = len(self._context.done_pages)
         if done:
             logger.info("resuming run %s: %d listing pages already committed", run.id, done)
@@ -255,6 +268,19 @@ class RunLifecycle:
                 and not name.startswith(ATTEMPT_STATS)
             ):
                 stats.inc_value(name, value)
+
+    def _expect(self, run: runs.RunRow) -> None:
+        """Put what history expects of the run into the stats, for the checks at close."""
+        with self.engine.connect() as connection:
+            items, stores = run_history.expected_counts(connection, run)
+        if items is not None:
+            self.crawler.stats.set_value(EXPECTED_ITEMS, items)
+        if stores is not None:
+            self.crawler.stats.set_value(EXPECTED_STORES, stores)
+
+    def record_check(self, result: CheckResult) -> None:
+        """Keep a check's verdict: written to ``run_checks`` when the run closes."""
+        self.checks = [c for c in self.checks if c.name != result.name] + [result]
 
     # ------------------------------------------------------------------ running
 
@@ -311,18 +337,23 @@ class RunLifecycle:
         assert self.run_id is not None and self.attempt is not None
         run_id, attempt = self.run_id, self.attempt
         stats = self.crawler.stats.get_stats()
-        status = run_status(reason, stats)
+        status = run_status(reason, stats, self.checks)
+        checks = list(self.checks)
         recorded = {k: _jsonable(v) for k, v in stats.items() if k.startswith(RECORDED_STATS)}
         recorded["finish_reason"] = reason
-        try:
-            closed = in_transaction(
-                self.engine,
-                lambda c: runs.close_run(
-                    c, run_id, attempt=attempt, status=status, finish_reason=reason,
-                    items=int(stats.get(ITEMS_WRITTEN, 0)), rejected=int(stats.get(REJECTED, 0)),
-                    stats=recorded,
-                ),
+
+        def close(connection: Connection) -> bool:
+            closed = runs.close_run(
+                connection, run_id, attempt=attempt, status=status, finish_reason=reason,
+                items=int(stats.get(ITEMS_WRITTEN, 0)), rejected=int(stats.get(REJECTED, 0)),
+                stats=recorded,
             )  # fmt: skip
+            if closed:
+                replace_checks(connection, run_id, checks)
+            return closed
+
+        try:
+            closed = in_transaction(self.engine, close)
         except exc.OperationalError as error:
             logger.error("could not record how run %s ended: %s", run_id, error)
             closed = False
@@ -337,6 +368,9 @@ class RunLifecycle:
             "run %s %s (%s): %d written, %d rejected",
             run_id, status, reason, stats.get(ITEMS_WRITTEN, 0), stats.get(REJECTED, 0),
         )  # fmt: skip
+        for check in checks:
+            if not check.passed:
+                logger.warning("run %s failed check %s: %s", run_id, check.name, check.reason)
 
     def _unreachable(self) -> None:
         """Say what could not be reached, and in dev what to start."""

@@ -23,7 +23,7 @@ from typing import Any
 
 import fastjsonschema
 
-from grocer.items import ProductItem
+from grocer.items import BarcodeItem, ProductItem, StoreItem
 
 MISSING, BAD_TYPE, OUT_OF_RANGE, TOO_LONG, CONTROL_CHAR = (
     "missing", "bad_type", "out_of_range", "too_long", "control_char",
@@ -138,22 +138,29 @@ def _numbers(values: dict[str, Any]) -> None:
             raise rejection(BAD_TYPE, field, repr(value))
 
 
-def validate_item(item: ProductItem) -> tuple[ProductItem, list[str]]:
+def _required(values: dict[str, Any], fields: tuple[str, ...]) -> None:
+    for field in fields:
+        value = values[field]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise rejection(MISSING, field)
+
+
+def validate_item(item: ProductItem, *, schema: bool = True) -> tuple[ProductItem, list[str]]:
     """Check an item field by field, then coerce it in place; returns it with its notes.
 
     Required: company, store, sku, name, date.  A missing price keeps the product (its
-    identity and barcode land) without a price row, noted ``missing_price``.
+    identity and barcode land) without a price row, noted ``missing_price``.  ``schema=False``
+    skips the JSON Schema (``GROCER_SCHEMA_VALIDATION=0``, to measure what it costs): only
+    what the writer cannot do without is checked.
 
     Raises:
         Rejected: the first field that fails, as ``<kind>:<field>``.
     """
     values = dict(vars(item))
-    for field in REQUIRED:
-        value = values[field]
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise rejection(MISSING, field)
+    _required(values, REQUIRED)
     _numbers(values)
-    check("product", values)
+    if schema:
+        check("product", values)
     observed_on = parse_day(values["observed_on"])
     if observed_on is None:
         raise rejection(BAD_TYPE, "observed_on", repr(values["observed_on"])[:80])
@@ -178,3 +185,27 @@ def _money(value: Any) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+
+
+def validate_store(item: StoreItem) -> StoreItem:
+    """Check a store item against the store schema (company and store id required).
+
+    Raises:
+        Rejected: the first field that fails, as ``<kind>:<field>``.
+    """
+    values = dict(vars(item))
+    _required(values, ("company", "store_id"))
+    check("store", values)
+    return item
+
+
+def validate_barcode(item: BarcodeItem) -> BarcodeItem:
+    """Check a barcode outcome against the barcode schema (company, sku, status required).
+
+    Raises:
+        Rejected: the first field that fails, as ``<kind>:<field>``.
+    """
+    values = dict(vars(item))
+    _required(values, ("company", "sku", "status"))
+    check("barcode", values)
+    return item

@@ -10,6 +10,12 @@ PRICE_PIPELINES: dict[str, int] = {
     "grocer.pipelines.store_prices.StorePricesPipeline": 300,
 }
 # A store locator's sweep: stores.
-STORE_PIPELINES: dict[str, int] = {"grocer.pipelines.store_upsert.StoresPipeline": 400}
+STORE_PIPELINES: dict[str, int] = {
+    "grocer.pipelines.validate.ValidatePipeline": 100,
+    "grocer.pipelines.store_upsert.StoresPipeline": 400,
+}
 # Coles product pages: each page's barcode outcome.
-BARCODE_PIPELINES: dict[str, int] = {"grocer.pipelines.barcodes.BarcodesPipeline": 500}
+BARCODE_PIPELINES: dict[str, int] = {
+    "grocer.pipelines.validate.ValidatePipeline": 100,
+    "grocer.pipelines.barcodes.BarcodesPipeline": 500,
+}

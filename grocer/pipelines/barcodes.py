@@ -48,8 +48,9 @@ class BarcodesPipeline:
         )
         stats = self.crawler.stats
         stats.inc_value(f"{STATS}/{outcome}")
-        if outcome == barcodes.INVALID:
+        if outcome == barcodes.INVALID:  # no valid GTIN: a rejected record
             stats.inc_value(REJECTED)
+            stats.inc_value(f"{REJECTED}/out_of_range:barcode")
         elif outcome != barcodes.UNKNOWN_SKU:
             stats.inc_value(ITEMS_WRITTEN)
         if outcome == barcodes.MERGED:
