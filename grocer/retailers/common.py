@@ -1,7 +1,12 @@
 """Shared pieces of the retailer parsers: request specs, results, exceptions, value helpers.
 
 Everything here is pure: no I/O, no Scrapy. Parsers never crash on junk values; they return
-None for a value they cannot read and raise only the exceptions defined below.
+None for a value they cannot read and raise only the exceptions defined below.  A product's
+name, brand and price are the exception: a value of the wrong JSON type there (a number as
+brand, a list as name, a price text that is no number) is passed through as it came
+(:func:`text_or_raw`, :func:`number_or_raw`), so validation rejects that one product with
+``bad_type:<field>``, as ``grocer ingest`` does with the same record, and the page's other
+products are kept.
 """
 
 from __future__ import annotations
@@ -182,6 +187,26 @@ def clean_text(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
         return value
     return None
+
+
+def text_or_raw(value: Any) -> Any:
+    """Text as :func:`clean_text` reads it (blank -> None); a value of another JSON type
+    (number, boolean, list, object) unchanged, for validation to reject as ``bad_type``."""
+    if value is None or isinstance(value, str):
+        return clean_text(value)
+    return value
+
+
+def number_or_raw(value: Any, scale: int = 0) -> Any:
+    """A number as :func:`to_decimal` reads it (times ``10**scale``: -2 for cents), None when
+    absent or blank; anything else unchanged (``"abc"``, a list, NaN), for validation to
+    reject as ``bad_type``."""
+    number = to_decimal(value)
+    if number is not None:
+        return number.scaleb(scale) if scale else number
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
 
 
 def sku_text(value: Any) -> str:

@@ -30,9 +30,11 @@ from grocer.retailers.common import (
     is_promotional,
     loads_json,
     lower_set,
+    number_or_raw,
     objects_only,
     require_dict,
     sku_text,
+    text_or_raw,
     title_case,
     title_case_path,
     to_bool,
@@ -148,15 +150,17 @@ def item_size(raw: dict[str, Any]) -> str | None:
 
 def item_prices(raw: dict[str, Any]) -> tuple[Any, Any]:
     """(current, was) per RETAILERS §6.5: on special (``wasWholePrice`` set) the current
-    price is ``tprPrice[0].wholePrice``; otherwise ``wholePrice``; then ``priceNumeric``."""
+    price is ``tprPrice[0].wholePrice``; otherwise ``wholePrice``; when that is absent,
+    ``priceNumeric``.  A current price that is there but no number is passed through (no
+    fallback), so validation rejects the product as ``bad_type:price``."""
     was = to_decimal(raw.get("wasWholePrice"))
     if was:
-        current = to_decimal(dig(raw, "tprPrice", 0, "wholePrice"))
+        current = number_or_raw(dig(raw, "tprPrice", 0, "wholePrice"))
     else:
         was = None
-        current = to_decimal(raw.get("wholePrice"))
+        current = number_or_raw(raw.get("wholePrice"))
     if current is None:
-        current = to_decimal(raw.get("priceNumeric"))
+        current = number_or_raw(raw.get("priceNumeric"))
     return current, was
 
 
@@ -175,9 +179,9 @@ def parse_product(
         company=COMPANY,
         store_id=store_id,
         sku=sku_text(raw.get("productId")) or sku_text(raw.get("sku")),
-        name=clean_text(raw.get("name")),
+        name=text_or_raw(raw.get("name")),
         price=price,
-        brand=clean_text(raw.get("brand")),
+        brand=text_or_raw(raw.get("brand")),
         description=clean_text(raw.get("description")),
         size=item_size(raw),
         barcode=clean_text(raw.get("barcode")),

@@ -28,10 +28,12 @@ from grocer.retailers.common import (
     dig,
     is_promotional,
     lower_set,
+    number_or_raw,
     objects_only,
     require_dict,
     sku_text,
     store_number,
+    text_or_raw,
     title_case,
     title_case_path,
     to_bool,
@@ -181,7 +183,7 @@ def parse_product(
     The unit price is the online ``CupPrice`` (matching the online ``Price``), falling back
     to ``InstoreCupPrice``. The category path is the browsed leaf's (never the pies* fields).
     """
-    price = to_decimal(tile.get("Price"))
+    price = number_or_raw(tile.get("Price"))
     was = to_decimal(tile.get("WasPrice"))
     cup = to_decimal(tile.get("CupPrice"))
     if cup is None:
@@ -192,9 +194,9 @@ def parse_product(
         company=COMPANY,
         store_id=store_id,
         sku=stockcode,
-        name=clean_text(tile.get("Name")),
+        name=text_or_raw(tile.get("Name")),
         price=price,
-        brand=clean_text(tile.get("Brand")),
+        brand=text_or_raw(tile.get("Brand")),
         description=clean_text(tile.get("Description")),
         size=clean_text(tile.get("PackageSize")),
         barcode=clean_text(tile.get("Barcode")),

@@ -1,7 +1,8 @@
 """Aldi endpoints: ``/v2/product-category-tree``, ``/v3/product-search``, ``/v2/service-points``.
 
 Prices are cents; the search pages with ``limit``/``offset`` and answers HTTP 400 past the
-last page; store targeting is the ``servicePoint`` query parameter.
+last page; store targeting is the ``servicePoint`` query parameter.  Listing faults
+(``thin``, ``wrong_type``: :mod:`grocer.sim.faults`) shape the search pages.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from grocer.sim.listing_faults import mistype
 from grocer.sim.money import display
 from grocer.sim.pricing import Listing, unit_text
 from grocer.sim.state import SimState
@@ -107,7 +109,9 @@ def search_body(
     page = listings[offset : offset + limit]
     payload = {
         "meta": {"pagination": {"offset": offset, "limit": limit, "totalCount": total}},
-        "data": [product_json(state, lst) for lst in page],
+        "data": [
+            mistype(state.faults, store, lst.product.sku, product_json(state, lst)) for lst in page
+        ],
     }
     return 200, dumps(payload)
 
@@ -136,7 +140,8 @@ async def product_search(request: web.Request) -> web.Response:
     offset = int_param(q.get("offset"), 0, 0)
     category = q.get("categoryKey", "")
     day = state.today()
-    key = ("aldi", store.store_id, day, category, limit, offset)
+    variant = state.faults.listing_variant("aldi", store.store_id)
+    key = ("aldi", store.store_id, day, category, limit, offset, variant)
 
     def render() -> bytes:
         status, body = search_body(state, store, day, category, limit, offset)

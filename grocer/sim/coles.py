@@ -54,7 +54,9 @@ def _other_store(state: SimState, store: Store) -> Store:
     return stores[(index + 1) % len(stores)]
 
 
-def _block(state: SimState) -> web.Response:
+def block_response(state: SimState) -> web.Response:
+    """An Imperva-style block page (HTML without ``__NEXT_DATA__``), as blocked clients and
+    a ``storm`` fault get it."""
     response = html_response(state.guard.block_page().encode())
     response.headers["x-cdn"] = "Imperva"
     return response
@@ -94,7 +96,7 @@ async def browse(request: web.Request) -> web.Response:
     """GET /coles/browse/{slug}[/{sub}]?page=n."""
     state = state_of(request)
     if not _session_ok(state, request):
-        return _block(state)
+        return block_response(state)
     store = _store(state, request)
     request[STORE_ID] = store.store_id
     slug = request.match_info["slug"]
@@ -105,7 +107,8 @@ async def browse(request: web.Request) -> web.Response:
     page = int_param(request.query.get("page"), 1, 1)
     served = _other_store(state, store) if request.get(WRONG_STORE) else store
     day = state.today()
-    key = ("coles", served.store_id, day, slug, sub, page)
+    variant = state.faults.listing_variant("coles", served.store_id)
+    key = ("coles", served.store_id, day, slug, sub, page, variant)
 
     def render() -> bytes:
         props = browse_props(state, served, day, slug, sub, page)
@@ -124,7 +127,7 @@ async def product_page(request: web.Request) -> web.Response:
     """GET /coles/product/{slug}-{id}: ld+json and ``__NEXT_DATA__`` with the GTIN."""
     state = state_of(request)
     if not _session_ok(state, request):
-        return _block(state)
+        return block_response(state)
     product = _product_for(state, request.match_info["slug"])
     if product is None:
         return _not_found()
@@ -146,7 +149,7 @@ async def next_product(request: web.Request) -> web.Response:
     """GET /coles/_next/data/{build}/en/product/{slug}.json: top-level ``pageProps``."""
     state = state_of(request)
     if not _session_ok(state, request):
-        return _block(state)
+        return block_response(state)
     product = _product_for(state, request.match_info["slug"])
     if product is None:
         return json_response(dumps({"notFound": True}), status=404)
@@ -160,7 +163,7 @@ async def graphql(request: web.Request) -> web.Response:
     """POST /coles/api/graphql: ``menuItems`` and ``GetStores``."""
     state = state_of(request)
     if not _session_ok(state, request):
-        return _block(state)
+        return block_response(state)
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -171,8 +174,10 @@ async def graphql(request: web.Request) -> web.Response:
         store = _store(state, request)
         request[STORE_ID] = store.store_id
         day = state.today()
+        variant = state.faults.listing_variant("coles", store.store_id)
         payload = state.pages.get_or_render(
-            ("coles-menu", store.store_id, day), lambda: dumps(menu_items(state, store, day))
+            ("coles-menu", store.store_id, day, variant),
+            lambda: dumps(menu_items(state, store, day)),
         )
         return json_response(payload)
     if operation == "GetStores":

@@ -21,7 +21,10 @@ def menu_items(state: SimState, store: Store, day: date) -> dict[str, Any]:
     """The ``menuItems`` GraphQL answer with this store's product counts."""
     menu = copy.deepcopy(state.catalogue.templates["coles_menu"])
     counts: dict[str, int] = {}
+    thin = state.faults.share("thin", store.company, store.store_id)
     for listing in state.listings(store, day).values():
+        if thin and state.faults.picked("thin", store.company, listing.product.sku, thin):
+            continue  # left out of the store's listing pages, so out of their counts
         for node_id in set(listing.product.extra.get("cat_ids") or []):
             counts[node_id] = counts.get(node_id, 0) + 1
 

@@ -13,6 +13,7 @@ import orjson
 
 from grocer.sim.catalogue import Product
 from grocer.sim.coles_tiles import image_uri, merchandise_heir, online_heirs, tile, tile_pricing
+from grocer.sim.listing_faults import mistype
 from grocer.sim.pricing import Listing
 from grocer.sim.rng import mix
 from grocer.sim.state import SimState
@@ -64,7 +65,9 @@ def browse_props(
     listings = _department(state, served, day, slug, sub)
     start = (page - 1) * PAGE_SIZE
     chunk = listings[start : start + PAGE_SIZE]
-    results: list[dict[str, Any]] = [tile(state, lst) for lst in chunk]
+    results: list[dict[str, Any]] = [
+        mistype(state.faults, served, lst.product.sku, tile(state, lst)) for lst in chunk
+    ]
     ads = state.catalogue.templates["coles_single_tiles"]
     if results:
         for i, position in enumerate(AD_POSITIONS):

@@ -1,5 +1,7 @@
-"""The middleware around every simulator request: injected faults, the ``Date`` header of
-the simulated clock and the request log."""
+"""The middleware around every simulator request: injected request faults (a ``storm`` is
+HTTP 429 without ``Retry-After``, for Coles its block page), the ``Date`` header of the
+simulated clock and the request log.  Listing faults (``thin``, ``wrong_type``) are the
+retailer handlers' to apply."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from grocer.sim.faults import COMPANIES
+from grocer.sim.coles import block_response
+from grocer.sim.faults import COMPANIES, STORM
 from grocer.sim.webutil import STORE_ID, WRONG_STORE, dumps, json_response, state_of
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -42,6 +45,14 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         if fault == "wrong_store" and endpoint not in WRONG_STORE_ENDPOINTS:
             fault = None
     date_header = state.clock.http_date()
+    if fault == STORM:  # uncapped, and no Retry-After to wait for
+        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
+        if company == "coles":
+            response = block_response(state)
+        else:
+            response = json_response(dumps({"message": "Too Many Requests"}), status=429)
+        response.headers["Date"] = date_header
+        return response
     if fault in ("429", "503"):
         settings = state.faults.settings[company]
         state.log.record(endpoint, f"fault:{fault}", request.path_qs)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from grocer.sim.listing_faults import mistype
 from grocer.sim.money import display, json_number
 from grocer.sim.pricing import Listing, unit_text
 from grocer.sim.state import SimState
@@ -172,7 +173,9 @@ def search_body(
         "count": len(page),
         "facetHeaders": None,
         "facets": {"Additional Filters": [], "Brand": [], "Category": []},
-        "items": [item_json(state, lst) for lst in page],
+        "items": [
+            mistype(state.faults, store, lst.product.sku, item_json(state, lst)) for lst in page
+        ],
         "pagination": {"_links": links},
         "sorting": {"_links": {}},
         "suggestions": None,
@@ -226,7 +229,8 @@ async def search(request: web.Request) -> web.Response:
     skip = int_param(request.query.get("skip"), 0, 0)
     identifier = request.match_info["identifier"]
     day = state.today()
-    key = ("iga", store.store_id, day, identifier, take, skip)
+    variant = state.faults.listing_variant("iga", store.store_id)
+    key = ("iga", store.store_id, day, identifier, take, skip, variant)
 
     def render() -> bytes:
         status, body = search_body(state, store, day, identifier, take, skip)

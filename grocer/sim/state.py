@@ -114,7 +114,7 @@ class _StoreView:
     """One store's listings on one day by leaf category, plus combined category lists."""
 
     by_leaf: dict[str, list[Listing]]
-    combined: dict[tuple[tuple[str, ...], bool], list[Listing]] = field(default_factory=dict)
+    combined: dict[tuple[tuple[str, ...], bool, float], list[Listing]] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,13 +153,15 @@ class SimState:
         exclude_marketplace: bool = False,
     ) -> list[Listing]:
         """Listings of ``store`` in the given leaf categories, in listing order, each once
-        (a product can show in several leaves); marketplace products left out on request.
+        (a product can show in several leaves); marketplace products left out on request,
+        and the listings a ``thin`` fault picks for the store left out always.
 
-        The answer is cached per (store, day, leaves, filter): every page of a category
-        slices the same list.
+        The answer is cached per (store, day, leaves, filter, thin share): every page of a
+        category slices the same list.
         """
         view = self._leaf_index(store, day)
-        key = (tuple(leaves), exclude_marketplace)
+        thin = self.faults.share("thin", store.company, store.store_id)
+        key = (tuple(leaves), exclude_marketplace, thin)
         found = view.combined.get(key)
         if found is not None:
             return found
@@ -175,6 +177,9 @@ class SimState:
                         found.append(listing)
         if exclude_marketplace:
             found = [lst for lst in found if not lst.product.extra.get("marketplace")]
+        if thin:
+            company, picked = store.company, self.faults.picked
+            found = [lst for lst in found if not picked("thin", company, lst.product.sku, thin)]
         view.combined[key] = found
         return found
 
@@ -208,14 +213,19 @@ def build_state(config: SimConfig | None = None) -> SimState:
     config = config or SimConfig()
     catalogue = load_catalogue(scale=config.scale)
     planted = build_planted(catalogue, config.start)
+    stores = load_stores()
     return SimState(
         config=config,
         catalogue=catalogue,
-        stores=load_stores(),
+        stores=stores,
         clock=SimClock(config.start, config.day_seconds),
         planted=planted,
         model=PriceModel(catalogue, seed=config.seed, planted=planted),
-        faults=FaultInjector(config.faults, seed=config.seed),
+        faults=FaultInjector(
+            config.faults,
+            seed=config.seed,
+            known_store=lambda company, store_id: stores.get(company, store_id) is not None,
+        ),
         pages=PageCache(config.page_cache_bytes),
         guard=SessionGuard(config.seed, config.coles_session_requests),
     )

@@ -105,7 +105,7 @@ class StoreRegistry:
         self._by_tag: dict[str, Store] = {}
         for company, items in stores.items():
             for store in items:
-                self._by_key[(company, _key(company, store.store_id))] = store
+                self._by_key[(company, store_key(company, store.store_id))] = store
                 if store.tag:
                     self._by_tag[store.tag] = store
 
@@ -113,7 +113,7 @@ class StoreRegistry:
         """The store with this id, or None."""
         if store_id is None:
             return None
-        return self._by_key.get((company, _key(company, str(store_id))))
+        return self._by_key.get((company, store_key(company, str(store_id))))
 
     def coles_by_number(self, number: str | None) -> Store | None:
         """A Coles supermarket by the numeric part of its id (``0401`` -> ``COL:401``)."""
@@ -144,7 +144,9 @@ class StoreRegistry:
         return found[:limit]
 
 
-def _key(company: str, store_id: str) -> str:
+def store_key(company: str, store_id: str) -> str:
+    """A store id in the one form lookups use: upper case, Coles ``COL:0401`` -> ``COL:401``,
+    numeric ids without zero padding."""
     text = store_id.strip().upper()
     if company == "coles":
         prefix, _, number = text.rpartition(":")

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from grocer.sim.listing_faults import mistype
 from grocer.sim.money import json_number
 from grocer.sim.pricing import Listing, unit_text
 from grocer.sim.state import SimState
@@ -225,7 +226,14 @@ def browse_body(
     listings = state.category_listings(store, day, leaves, exclude_marketplace=sold_by_woolworths)
     start = (page - 1) * size
     chunk = listings[start : start + size]
-    bundles = [{"Products": [tile(state, lst, fulfilment_id, day)]} for lst in chunk]
+    bundles = [
+        {
+            "Products": [
+                mistype(state.faults, store, lst.product.sku, tile(state, lst, fulfilment_id, day))
+            ]
+        }
+        for lst in chunk
+    ]
     return dumps({"Bundles": bundles, "TotalRecordCount": len(listings)})
 
 
@@ -268,7 +276,8 @@ async def browse(request: web.Request) -> web.Response:
     category = str(body.get("categoryId", ""))
     sold_by = _sold_by_woolworths(body.get("filters"))
     day = state.today()
-    key = ("woolworths", served.store_id, day, category, page, size, sold_by)
+    variant = state.faults.listing_variant("woolworths", served.store_id)
+    key = ("woolworths", served.store_id, day, category, page, size, sold_by, variant)
     rendered = state.pages.get_or_render(
         key,
         lambda: browse_body(

@@ -132,7 +132,7 @@ def test_junk_products(fixture_json: Callable[[str], Any]) -> None:
     assert (item.sku, item.name, item.price, item.url, item.category_path) == (
         "000000000000000001",
         None,
-        None,
+        "n/a",  # no number: passed through, for validation to reject (bad_type:price)
         None,
         [],
     )

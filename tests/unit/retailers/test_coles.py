@@ -192,7 +192,8 @@ def test_junk_tiles_yield_none_values_or_are_counted(page1_data: dict[str, Any])
         None,
         [],
     )
-    assert (junk_price.sku, junk_price.price, junk_price.was_price) == ("1", None, None)
+    # a price text that is no number is passed through, for validation to reject
+    assert (junk_price.sku, junk_price.price, junk_price.was_price) == ("1", "abc", None)
     assert parsed.skipped == {"not_an_object": 2}
 
 

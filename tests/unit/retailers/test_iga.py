@@ -115,7 +115,10 @@ def test_special_price(fixture_json: Callable[[str], Any]) -> None:
             Decimal("6"),
         ),
         ({"wasWholePrice": None, "wholePrice": 3.35}, Decimal("3.35"), None),
-        ({"wasWholePrice": 0, "wholePrice": "junk", "priceNumeric": 2}, Decimal("2"), None),
+        # a wholePrice there but no number is passed through (validation rejects it), no
+        # fallback to priceNumeric
+        ({"wasWholePrice": 0, "wholePrice": "junk", "priceNumeric": 2}, "junk", None),
+        ({"wasWholePrice": 0, "wholePrice": None, "priceNumeric": 2}, Decimal("2"), None),
     ],
 )
 def test_price_rules(

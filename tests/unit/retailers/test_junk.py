@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from grocer.normalize.validate import Rejected, validate_item
 from grocer.retailers import aldi, coles, iga, woolworths
 from grocer.retailers.common import ListingPage, MalformedPayload
 
@@ -82,8 +84,12 @@ def test_junk_tiles_never_crash(retailer: str, value: Any) -> None:
     assert len(parsed.items) + sum(parsed.skipped.values()) == 2
     for item in parsed.items:
         assert isinstance(item.sku, str)
-        assert item.price is None or isinstance(item.price, Decimal)
         assert all(isinstance(part, str) for part in item.category_path)
+        if item.price is not None and not isinstance(item.price, Decimal):
+            # a price of the wrong type is passed through for validation to reject
+            item.observed_on = date(2025, 9, 17)
+            with pytest.raises(Rejected):
+                validate_item(item)
 
 
 ENVELOPES: list[tuple[str, Callable[[Any], Any], Any]] = [
