@@ -62,12 +62,13 @@ def checks_of(connection: Connection, run_ids: Iterable[int]) -> dict[int, list[
     found: dict[int, list[CheckResult]] = defaultdict(list)
     for start in range(0, len(wanted), 500):
         rows = connection.execute(
-            select(RunCheck)
+            select(
+                RunCheck.run_id, RunCheck.name, RunCheck.passed, RunCheck.value,
+                RunCheck.threshold, RunCheck.reason,
+            )
             .where(RunCheck.run_id.in_(wanted[start : start + 500]))
             .order_by(RunCheck.run_id, RunCheck.name)
-        ).scalars()
-        for row in rows:
-            found[row.run_id].append(
-                CheckResult(row.name, row.passed, row.value, row.threshold, row.reason or "")
-            )
+        )  # fmt: skip
+        for run_id, name, passed, value, threshold, reason in rows:
+            found[run_id].append(CheckResult(name, bool(passed), value, threshold, reason or ""))
     return dict(found)

@@ -161,6 +161,8 @@ def validate_item(item: ProductItem, *, schema: bool = True) -> tuple[ProductIte
     _numbers(values)
     if schema:
         check("product", values)
+    else:
+        _coercible(values)
     observed_on = parse_day(values["observed_on"])
     if observed_on is None:
         raise rejection(BAD_TYPE, "observed_on", repr(values["observed_on"])[:80])
@@ -185,6 +187,19 @@ def _money(value: Any) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+
+
+def _coercible(values: dict[str, Any]) -> None:
+    """Without the schema, the types the coercion in :func:`validate_item` relies on."""
+    expected = {"company": str, "store_id": str, "name": str, "sku": str | int}
+    for field, kind in expected.items():
+        if not isinstance(values[field], kind):
+            raise rejection(BAD_TYPE, field)
+    for field in ("brand", "size", "description", "unit_price_text", "promo_text", "url"):
+        if not isinstance(values.get(field), str | None):
+            raise rejection(BAD_TYPE, field)
+    if not isinstance(values.get("category_path") or [], list):
+        raise rejection(BAD_TYPE, "category_path")
 
 
 def validate_store(item: StoreItem) -> StoreItem:

@@ -1,6 +1,8 @@
 """Crawl planning: which stores are due, in which order (a pure function of store states).
 
-Order: anchors flagged for re-crawl, never-crawled stores, then anchors and stores alone whose
+Order: anchors flagged for re-crawl, stores whose latest run closed ``partial`` once their
+back-off has passed (``recrawl``: 1 h x 2^(n-1) after n partial closes in a row, at most
+24 h; until then the store waits), never-crawled stores, then anchors and stores alone whose
 prices are oldest (due once older than the crawl interval), then zone members due a health
 check (not checked within the health interval), a few a round.  A health check is a sampled
 crawl (``-a sample=N``, see :mod:`grocer.crawl.sample`): a few hundred listings to compare with
@@ -11,12 +13,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Literal
 
-Reason = Literal["flagged", "never_crawled", "stale", "health_check"]
-PRIORITY: dict[Reason, int] = {"flagged": 0, "never_crawled": 1, "stale": 2, "health_check": 3}
+Reason = Literal["flagged", "recrawl", "never_crawled", "stale", "health_check"]
+PRIORITY: dict[Reason, int] = {
+    "flagged": 0, "recrawl": 1, "never_crawled": 2, "stale": 3, "health_check": 4,
+}  # fmt: skip
+MAX_RESUMES = 3  # a partial run with pages left is resumed up to its third attempt
+
+
+@dataclass(frozen=True)
+class PartialRun:
+    """A store's latest price run, closed ``partial``: what re-crawling it needs."""
+
+    run_id: int
+    attempt: int
+    closed_at: datetime
+    closes_in_a_row: int  # partial closes in a row, each attempt counted
+    pages_left: bool  # listing pages it never committed (stopped early, errors, pages lost)
+    sampled: bool
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class StoreState:
     is_member: bool = False  # a zone member whose anchor stands for it
     verified_on: date | None = None  # its last healthy comparison with the anchor
     last_sampled: date | None = None  # the observation date of its last complete sample
+    partial: PartialRun | None = None  # its latest price run, when that closed partial
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,8 @@ class CrawlOrder:
     store_id: str
     store_pk: int
     reason: Reason
+    resume_run: int | None = None  # recrawl: resume this partial run (same id), not a new one
+    sampled: bool = False  # recrawl of a sampled run: sampled again
 
 
 @dataclass(frozen=True)
@@ -53,17 +73,33 @@ class Policy:
     health_interval: timedelta = timedelta(days=14)
     health_checks_per_round: int = 2  # members checked per company per planning round
     sample_listings: int = 250  # enough for the zone comparison's 200 listings in common
+    recrawl_backoff: timedelta = timedelta(hours=1)  # GROCER_RECRAWL_BACKOFF
+    recrawl_backoff_max: timedelta = timedelta(hours=24)
 
     def sample_for(self, order: CrawlOrder) -> int | None:
         """The ``-a sample=`` of an order: health checks are sampled crawls."""
-        return self.sample_listings if order.reason == "health_check" else None
+        sampled = order.reason == "health_check" or order.sampled
+        return self.sample_listings if sampled else None
+
+    def recrawl_after(self, partial: PartialRun) -> datetime:
+        """When a store whose latest run closed partial may be crawled again."""
+        doublings = max(partial.closes_in_a_row - 1, 0)
+        wait = min(self.recrawl_backoff * 2 ** min(doublings, 30), self.recrawl_backoff_max)
+        return partial.closed_at + wait
 
 
-def plan(stores: Iterable[StoreState], today: date, policy: Policy = Policy()) -> list[CrawlOrder]:
+def plan(
+    stores: Iterable[StoreState],
+    today: date,
+    policy: Policy = Policy(),
+    now: datetime | None = None,
+) -> list[CrawlOrder]:
     """The due stores on ``today``, most urgent first (see the module docstring).
 
     Days are the stores' observation dates (the retailers' or the simulator's), so planning
-    follows the same calendar as the prices it keeps current.
+    follows the same calendar as the prices it keeps current.  ``now`` (wall clock, like the
+    runs' close times) times the re-crawl back-off; without it, stores whose latest run
+    closed partial are not planned.
     """
     due: list[tuple[int, date, CrawlOrder]] = []
     members: dict[str, list[tuple[date, CrawlOrder]]] = defaultdict(list)
@@ -72,7 +108,10 @@ def plan(stores: Iterable[StoreState], today: date, policy: Policy = Policy()) -
         if not store.crawlable:
             continue
         order = CrawlOrder(store.company, store.store_id, store.store_pk, "stale")
-        if store.needs_rescrape and not store.is_member:
+        if store.partial is not None:
+            if now is not None and now >= policy.recrawl_after(store.partial):
+                due.append((PRIORITY["recrawl"], oldest, recrawl(order, store.partial)))
+        elif store.needs_rescrape and not store.is_member:
             due.append((PRIORITY["flagged"], oldest, _with(order, "flagged")))
         elif store.last_observed is None and not store.is_member:
             due.append((PRIORITY["never_crawled"], oldest, _with(order, "never_crawled")))
@@ -95,7 +134,17 @@ def plan(stores: Iterable[StoreState], today: date, policy: Policy = Policy()) -
 
 
 def _with(order: CrawlOrder, reason: Reason) -> CrawlOrder:
-    return CrawlOrder(order.company, order.store_id, order.store_pk, reason)
+    return replace(order, reason=reason)
+
+
+def recrawl(order: CrawlOrder, partial: PartialRun) -> CrawlOrder:
+    """The re-crawl of a partial run: resumed (same id) while it has pages left and fewer
+    than three attempts, else a new run."""
+    resumable = partial.pages_left and partial.attempt < MAX_RESUMES
+    return replace(
+        order, reason="recrawl", resume_run=partial.run_id if resumable else None,
+        sampled=partial.sampled,
+    )  # fmt: skip
 
 
 def take_within_limits(

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
 
-from grocer.constants import COMPLETE, FULL_RUN, PENDING, RUNNING, SAMPLE_RUN
+from grocer.constants import COMPLETE, FAILED, FULL_RUN, PARTIAL, PENDING, RUNNING, SAMPLE_RUN
 from grocer.db.models import AnalysisRun, CrawlRun, GroupMembership, Store
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
-from grocer.scheduler.planner import StoreState
+from grocer.scheduler.planner import PartialRun, StoreState
+
+# Partial closes in a row are counted over this much history: past six of them the back-off
+# is at its 24 h cap anyway.
+PARTIAL_HISTORY = timedelta(days=3)
+# Stats of a run that left listing pages uncommitted (a resumed attempt would fetch them).
+PAGES_LEFT = ("grocer/listing/pages_lost", "grocer/run/item_errors", "grocer/run/spider_errors")
 
 
 def store_states(
@@ -19,9 +26,11 @@ def store_states(
     *,
     companies: Sequence[str] | None = None,
     store_ids: Sequence[tuple[str, str]] | None = None,
+    now: datetime | None = None,
 ) -> list[StoreState]:
     """Every store (of the given companies, or the given (company, store id) pairs) with its
-    last crawl, re-crawl flag and current zone membership."""
+    last crawl, re-crawl flag, current zone membership and, when its latest price run closed
+    partial, that run (as of ``now``, default the wall clock)."""
     last_complete = (
         select(CrawlRun.store_id, func.max(CrawlRun.observed_on).label("observed"))
         .where(CrawlRun.status == COMPLETE, CrawlRun.kind == FULL_RUN)
@@ -52,6 +61,7 @@ def store_states(
     if companies:
         query = query.where(Store.company_id.in_([COMPANY_IDS[c] for c in companies]))
     wanted = set(store_ids or ())
+    partial = partial_runs(connection, now or datetime.now(UTC))
     states = []
     rows = connection.execute(query)
     for pk, company_id, sid, crawlable, observed, flagged, member, verified, sampled in rows:
@@ -69,9 +79,66 @@ def store_states(
                 is_member=member is not None,
                 verified_on=verified.date() if verified else None,
                 last_sampled=sampled,
+                partial=partial.get(pk),
             )
         )
     return states
+
+
+def partial_runs(connection: Connection, now: datetime) -> dict[int, PartialRun]:
+    """Per store whose latest finished price run (full or sampled) closed ``partial``: that
+    run, with the partial closes in a row before it (each attempt counted)."""
+    rows = connection.execute(
+        select(
+            CrawlRun.store_id, CrawlRun.id, CrawlRun.status, CrawlRun.attempt,
+            CrawlRun.finished_at, CrawlRun.kind,
+        )
+        .where(
+            CrawlRun.kind.in_((FULL_RUN, SAMPLE_RUN)),
+            CrawlRun.status.in_((COMPLETE, PARTIAL, FAILED)),
+            CrawlRun.store_id.is_not(None),
+            CrawlRun.finished_at >= now - PARTIAL_HISTORY,
+        )
+        .order_by(CrawlRun.store_id, CrawlRun.finished_at.desc(), CrawlRun.id.desc())
+    )  # fmt: skip
+    latest: dict[int, PartialRun] = {}
+    ended: set[int] = set()  # stores whose streak of partial closes is counted
+    for store_pk, run_id, status, attempt, finished_at, kind in rows:
+        if store_pk in ended:
+            continue
+        if status != PARTIAL:
+            ended.add(store_pk)
+            continue
+        found = latest.get(store_pk)
+        if found is None:
+            latest[store_pk] = PartialRun(
+                run_id, attempt, _aware(finished_at), attempt, False, kind == SAMPLE_RUN
+            )
+        else:
+            latest[store_pk] = replace(found, closes_in_a_row=found.closes_in_a_row + attempt)
+    left = _with_pages_left(connection, [run.run_id for run in latest.values()])
+    return {
+        store_pk: replace(run, pages_left=run.run_id in left) for store_pk, run in latest.items()
+    }
+
+
+def _with_pages_left(connection: Connection, run_ids: list[int]) -> set[int]:
+    """The runs (of ``run_ids``) that stopped early or left listing pages uncommitted."""
+    left = set()
+    for start in range(0, len(run_ids), 500):
+        rows = connection.execute(
+            select(CrawlRun.id, CrawlRun.finish_reason, CrawlRun.stats).where(
+                CrawlRun.id.in_(run_ids[start : start + 500])
+            )
+        )
+        for run_id, reason, stats in rows:
+            if reason != "finished" or any((stats or {}).get(name) for name in PAGES_LEFT):
+                left.add(run_id)
+    return left
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def busy_runs(connection: Connection) -> list[tuple[str, str]]:

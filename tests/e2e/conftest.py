@@ -19,7 +19,9 @@ from sqlalchemy import Engine, select
 
 from grocer.db.engine import make_engine
 from grocer.db.models import CrawlRun, Listing, Price, Product, Store
+from grocer.db.run_checks import checks_of
 from grocer.db.store_rows import COMPANY_IDS
+from grocer.health.checks import checks_for
 from grocer.sim.server import SimulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,6 +120,19 @@ def runs(engine: Engine) -> list[dict[str, Any]]:
             ).order_by(CrawlRun.id)
         )  # fmt: skip
         return [row._asdict() for row in rows]
+
+
+def run_checks(engine: Engine, run_id: int) -> dict[str, Any]:
+    """The run's checks by name (``passed``, ``value``, ``threshold``, ``reason``)."""
+    with engine.connect() as connection:
+        return {check.name: check for check in checks_of(connection, [run_id]).get(run_id, [])}
+
+
+def assert_checks_passed(engine: Engine, run: dict[str, Any], kind: str, company: str) -> None:
+    """Every check of the run's kind ran and passed."""
+    checks = run_checks(engine, run["id"])
+    assert set(checks) == set(checks_for(kind, company)), sorted(checks)
+    assert all(c.passed for c in checks.values()), [c.reason for c in checks.values()]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60, every: float = 0.05) -> None:

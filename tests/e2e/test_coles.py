@@ -26,6 +26,7 @@ from grocer.db.models import CrawlRun, Listing, Price, Store
 from grocer.db.store_rows import COMPANY_IDS
 from grocer.normalize.unit_price import standard_unit_price
 from grocer.sim.server import SimulatorServer
+from tests.e2e.conftest import assert_checks_passed
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -122,6 +123,7 @@ def database(data_dir: Path) -> Engine:
 
 @dataclass(frozen=True)
 class Run:
+    id: int
     status: str
     finish_reason: str | None
     stats: dict[str, Any]
@@ -130,11 +132,11 @@ class Run:
 def runs(engine: Engine, spider: str) -> list[Run]:
     with engine.connect() as connection:
         rows = connection.execute(
-            select(CrawlRun.status, CrawlRun.finish_reason, CrawlRun.stats)
+            select(CrawlRun.id, CrawlRun.status, CrawlRun.finish_reason, CrawlRun.stats)
             .where(CrawlRun.spider == spider)
             .order_by(CrawlRun.id)
         )
-        return [Run(c, r, s if isinstance(s, dict) else json.loads(s)) for c, r, s in rows]
+        return [Run(i, c, r, s if isinstance(s, dict) else json.loads(s)) for i, c, r, s in rows]
 
 
 def current_prices(engine: Engine, company: str, store: str) -> dict[str, tuple[Any, ...]]:
@@ -214,6 +216,7 @@ def test_store_crawl_equals_ground_truth(tmp_path: Path) -> None:
         assert_matches_truth(engine, sim)
         [run] = runs(engine, "coles")
         assert run.status == "complete" and run.finish_reason == "finished"
+        assert_checks_passed(engine, {"id": run.id}, "full", "coles")
         assert run.stats["grocer/coles_session/browser_loads"] == 1
         assert served(sim, "coles.home", "200") >= 1  # the browser passed the challenge
         # Pagination never passes ceil(noOfResults / 48): one request per page, no empty page.

@@ -24,6 +24,7 @@ from grocer.db.models import Listing, Product
 from grocer.db.store_rows import COMPANY_IDS, StoreRow, upsert_stores
 from grocer.normalize.gtin import clean_gtin
 from grocer.sim.server import SimulatorServer
+from tests.e2e.conftest import assert_checks_passed
 from tests.e2e.test_coles import (
     DAY,
     STORE,
@@ -117,6 +118,7 @@ def test_barcodes_written_checked_and_second_run_idle(crawled: Path, tmp_path: P
                 assert barcode is None and instore is None, sku
         [run] = runs(engine, "coles_barcodes")
         assert run.status == "complete" and run.finish_reason == "finished", run.stats
+        assert_checks_passed(engine, {"id": run.id}, "barcodes", "coles")
         assert run.stats["grocer/barcodes/selected"] == len(truth)
         assert run.stats["grocer/barcodes/found"] == sum(1 for r in truth.values() if identity(r))
         assert run.stats["grocer/coles_session/browser_loads"] >= 2

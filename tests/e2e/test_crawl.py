@@ -14,7 +14,16 @@ from grocer.db.migrate import upgrade
 from grocer.db.models import Price, Store
 from grocer.ingest.runner import ingest_files
 from grocer.sim.server import SimulatorServer
-from tests.e2e.conftest import START_DATE, Crawler, current_prices, runs, stop, wait_until
+from tests.e2e.conftest import (
+    START_DATE,
+    Crawler,
+    assert_checks_passed,
+    current_prices,
+    run_checks,
+    runs,
+    stop,
+    wait_until,
+)
 from tests.prerequisites import require_chromium
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +76,7 @@ def test_a_store_crawl_equals_the_ground_truth(crawler: Crawler, company: str, s
     run = runs(crawler.engine())[-1]
     assert run["spider"] == company and run["status"] == "complete"
     assert run["finish_reason"] == "finished"
+    assert_checks_passed(crawler.engine(), run, "full", company)
     assert run["observed_on"] == date.fromisoformat(START_DATE)
     with crawler.engine().connect() as connection:
         crawled = connection.execute(
@@ -197,10 +207,13 @@ def test_store_locators_fill_the_stores_table_once(crawler: Crawler, company: st
     located = {k: v for k, v in expected.items() if k in got}
     assert len(got) >= 0.99 * len(expected)
     assert got == {k: located[k] for k in got}
+    assert_checks_passed(crawler.engine(), runs(crawler.engine())[-1], "locator", company)
     crawler.run(spider)
     with crawler.engine().connect() as connection:
         again = connection.execute(select(func.count()).select_from(Store)).scalar_one()
     assert again == len(got)
+    second = runs(crawler.engine())[-1]  # judged by the first run's count of stores
+    assert run_checks(crawler.engine(), second["id"])["store_count"].threshold == round(0.75 * len(got))
 
 
 def test_a_feed_export_ingests_to_the_same_prices(crawler: Crawler, tmp_path: Any) -> None:

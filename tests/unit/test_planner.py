@@ -64,3 +64,25 @@ def test_health_checks_are_sampled_crawls_and_a_recent_sample_is_not_repeated() 
     orders = plan(stores, TODAY, policy)
     assert [(o.store_pk, o.reason) for o in orders] == [(3, "stale"), (1, "health_check")]
     assert [policy.sample_for(o) for o in orders] == [None, policy.sample_listings]
+
+
+def test_a_partial_run_is_recrawled_after_a_doubling_back_off() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from grocer.scheduler.planner import PartialRun
+
+    closed = datetime(2025, 9, 24, 8, 0, tzinfo=UTC)
+
+    def after(closes: int, hours: float, pages_left: bool = False, attempt: int = 1) -> list[CrawlOrder]:
+        partial = PartialRun(7, attempt, closed, closes, pages_left, sampled=False)
+        stale = store(1, last_observed=date(2025, 9, 1), partial=partial)
+        return plan([stale], TODAY, now=closed + timedelta(hours=hours))
+
+    assert after(1, 0.9) == []  # a stale store waits out its back-off
+    assert [o.reason for o in after(1, 1.0)] == ["recrawl"]
+    assert after(3, 3.9) == [] and after(3, 4.0)  # 1 h x 2^(3-1)
+    assert after(8, 23.9) == [] and after(8, 24.0)  # at most 24 h
+    assert after(1, 2)[0].resume_run is None  # all pages committed: a new run
+    assert after(1, 2, pages_left=True)[0].resume_run == 7  # pages left: resumed, same id
+    assert after(3, 5, pages_left=True, attempt=3)[0].resume_run is None  # third attempt done
+    assert plan([store(1, partial=PartialRun(7, 1, closed, 1, False, False))], TODAY) == []

@@ -2,10 +2,12 @@
 
 A store's snapshot is its price state per listing on its latest observation day within the
 current window (``as_of - current_days .. as_of``); the days a store was observed come from
-``crawl_runs``.  Price hashes are reduced to 64-bit codes so that a whole chain's snapshots fit
-one ``stores x listings`` matrix (0: the store does not list the listing).  The database packs
-each store's rows into one fixed-width text value, which numpy unpacks: reading millions of rows
-never costs a Python object per row.
+``crawl_runs``, and only from ``complete`` runs: grocer records no delisting, so a thin
+(``partial``) run's day would show the listings it missed as gone.  Price hashes are reduced
+to 64-bit codes so that a whole chain's snapshots fit one ``stores x listings`` matrix (0: the
+store does not list the listing).  The database packs each store's rows into one fixed-width
+text value, which numpy unpacks: reading millions of rows never costs a Python object per
+row.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import Connection, Date, Integer, Select, String, cast, func, se
 from sqlalchemy.sql.elements import ColumnElement
 
 from grocer.analysis.zones.compare import Codes, Ints
+from grocer.constants import COMPLETE
 from grocer.db.models import CrawlRun, Price
 
 EPOCH = date(1970, 1, 1)
@@ -66,13 +69,15 @@ class StoreDays:
 def load_store_days(
     connection: Connection, store_ids: Select[Any], as_of: date, current_days: int
 ) -> StoreDays:
-    """Observation days of the stores selected by ``store_ids`` (two queries)."""
+    """Observation days (of complete runs) of the stores selected by ``store_ids`` (two
+    queries)."""
     low = as_of - timedelta(days=current_days)
     result = StoreDays()
     rows = connection.execute(
         select(CrawlRun.store_id, CrawlRun.observed_on)
         .where(
             CrawlRun.store_id.in_(store_ids),
+            CrawlRun.status == COMPLETE,
             CrawlRun.observed_on >= low,
             CrawlRun.observed_on <= as_of,
         )
@@ -88,7 +93,11 @@ def load_store_days(
             func.count(CrawlRun.observed_on.distinct()),
             func.min(CrawlRun.observed_on),
         )
-        .where(CrawlRun.store_id.in_(store_ids), CrawlRun.observed_on <= as_of)
+        .where(
+            CrawlRun.store_id.in_(store_ids),
+            CrawlRun.status == COMPLETE,
+            CrawlRun.observed_on <= as_of,
+        )
         .group_by(CrawlRun.store_id)
     )
     for store_id, count, first in rows:
@@ -203,13 +212,15 @@ def build_snapshots(
 def rows_covering_latest_day(
     store_ids: Select[Any], as_of: date, current_days: int, dialect: str
 ) -> Select[Any]:
-    """Per store of ``store_ids``, its price rows covering its latest observation day in the
-    current window, packed (listing id, price hash); read with :func:`fetch_packed`."""
+    """Per store of ``store_ids``, its price rows covering its latest observation day (of a
+    complete run) in the current window, packed (listing id, price hash); read with
+    :func:`fetch_packed`."""
     low = as_of - timedelta(days=current_days)
     latest = (
         select(CrawlRun.store_id, func.max(CrawlRun.observed_on).label("day"))
         .where(
             CrawlRun.store_id.in_(store_ids),
+            CrawlRun.status == COMPLETE,
             CrawlRun.observed_on >= low,
             CrawlRun.observed_on <= as_of,
         )
