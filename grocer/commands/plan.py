@@ -21,8 +21,10 @@ def plan_command(args: argparse.Namespace, config: Config) -> int:
             for line in format_budget(crawl_budget(connection, companies=companies)):
                 print(line)
             return 0
-        today = date.fromisoformat(args.date) if args.date else datetime.now(UTC).date()
-        due = plan(store_states(connection, companies=companies or None), today)
+        now = datetime.now(UTC)
+        today = date.fromisoformat(args.date) if args.date else now.date()
+        states = store_states(connection, companies=companies or None, now=now)
+        due = plan(states, today, now=now)
     print(f"due on {today}: {len(due)} stores")
     for order in due[: args.limit]:
         print(f"  {order.company:<10} {order.store_id:<9} {order.reason}")

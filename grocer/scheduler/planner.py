@@ -11,9 +11,10 @@ the anchor, not the whole catalogue.  Non-crawlable stores are never planned.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -73,7 +74,7 @@ class Policy:
     health_interval: timedelta = timedelta(days=14)
     health_checks_per_round: int = 2  # members checked per company per planning round
     sample_listings: int = 250  # enough for the zone comparison's 200 listings in common
-    recrawl_backoff: timedelta = timedelta(hours=1)  # GROCER_RECRAWL_BACKOFF
+    recrawl_backoff: timedelta = field(default_factory=lambda: recrawl_backoff())
     recrawl_backoff_max: timedelta = timedelta(hours=24)
 
     def sample_for(self, order: CrawlOrder) -> int | None:
@@ -86,6 +87,23 @@ class Policy:
         doublings = max(partial.closes_in_a_row - 1, 0)
         wait = min(self.recrawl_backoff * 2 ** min(doublings, 30), self.recrawl_backoff_max)
         return partial.closed_at + wait
+
+
+def recrawl_backoff() -> timedelta:
+    """``GROCER_RECRAWL_BACKOFF``: seconds before a partial store is crawled again (default
+    3600, doubling with each partial close in a row).
+
+    Raises:
+        ValueError: when it is no positive number.
+    """
+    given = os.getenv("GROCER_RECRAWL_BACKOFF", "3600")
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = -1
+    if not seconds > 0:
+        raise ValueError(f"GROCER_RECRAWL_BACKOFF must be a positive number of seconds: {given!r}")
+    return timedelta(seconds=seconds)
 
 
 def plan(
