@@ -1,12 +1,11 @@
-"""``grocer daemon``: the scheduler; ``grocer status``: what ran, what failed, what is due."""
+"""``grocer daemon``: the scheduler (``grocer status``, in :mod:`grocer.commands.status`, shows
+what it did)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from datetime import UTC, date, datetime
-
-from sqlalchemy import select
 
 from grocer.commands import Commands, open_database
 from grocer.config import Config
@@ -57,51 +56,6 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def status(args: argparse.Namespace, config: Config) -> int:
-    from grocer.constants import FAILED, PARTIAL
-    from grocer.db.models import AnalysisRun, CrawlRun, Store
-    from grocer.db.store_rows import COMPANY_SLUGS
-    from grocer.scheduler.planner import plan
-    from grocer.scheduler.state import store_states
-
-    engine = open_database(config)
-    with engine.connect() as connection:
-        runs = connection.execute(
-            select(
-                CrawlRun.id, CrawlRun.spider, CrawlRun.company_id, Store.retailer_store_id,
-                CrawlRun.observed_on, CrawlRun.finished_at, CrawlRun.finish_reason,
-                CrawlRun.status, CrawlRun.node, CrawlRun.items,
-            )
-            .outerjoin(Store, Store.id == CrawlRun.store_id)
-            .order_by(CrawlRun.id.desc())
-            .limit(args.limit)
-        ).all()  # fmt: skip
-        print(f"last {len(runs)} crawl runs:")
-        for run in runs:
-            company = COMPANY_SLUGS.get(run.company_id or 0, "?")
-            print(
-                f"  #{run.id:<5} {run.spider:<15} {company:<10} {run.retailer_store_id or '':<9} "
-                f"{run.observed_on or '':<10} {run.status:<11} {run.finish_reason or '':<15} "
-                f"{run.items:>7}  {run.node or ''}"
-            )
-        analyses = connection.execute(
-            select(AnalysisRun.kind, AnalysisRun.as_of, AnalysisRun.status, AnalysisRun.finished_at)
-            .order_by(AnalysisRun.id.desc())
-            .limit(args.limit)
-        ).all()
-        print(f"last {len(analyses)} analysis runs:")
-        for kind, as_of, run_status, finished in analyses:
-            print(f"  {kind:<10} as of {as_of}  {run_status:<8} {finished or ''}")
-        failed = [r for r in runs if r.status in (FAILED, PARTIAL)]
-        failed_analyses = [a for a in analyses if a.status == "failed"]
-        print(f"failed (of those shown): {len(failed)} crawl runs, {len(failed_analyses)} analyses")
-        due = plan(store_states(connection), datetime.now(UTC).date())
-        print(f"due now: {len(due)} stores")
-        for order in due[: args.limit]:
-            print(f"  {order.company:<10} {order.store_id:<9} {order.reason}")
-    return 0
-
-
 def register(commands: Commands) -> None:
     parser = commands.add_parser("daemon", help="plan and run crawls and analysis on a schedule")
     parser.add_argument("--time-scale", type=float, default=1.0, help="clock speed-up factor")
@@ -117,7 +71,3 @@ def register(commands: Commands) -> None:
         "--jobs", default=",".join(JOBS), help=f"the jobs to run (default: {','.join(JOBS)})"
     )
     parser.set_defaults(handler=daemon)
-
-    status_parser = commands.add_parser("status", help="what ran, what failed, what is due")
-    status_parser.add_argument("--limit", type=int, default=20)
-    status_parser.set_defaults(handler=status)

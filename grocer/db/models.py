@@ -26,6 +26,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -361,6 +362,20 @@ class DaemonJob(Base):
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[str | None] = mapped_column(String(20))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Alert(Base):
+    """An operator alert: a condition (``key``, e.g. ``check:aldi:G102:item_count``) opened,
+    sent, and cleared when it no longer holds (grocer/health/alerts.py)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str] = mapped_column(Text)
 
 
 ALL_TABLES = [t.name for t in Base.metadata.sorted_tables]

@@ -212,6 +212,12 @@ class Daemon:
     def substitutions(self) -> bool:
         return self._analyse("subs")
 
+    def alerts(self) -> None:
+        """The operator alert pass (:func:`grocer.health.alerts.run_pass`)."""
+        from grocer.health.alerts import run_pass
+
+        run_pass(self.engine)
+
     def _analyse(self, kind: str) -> bool:
         """Run an analysis job; a failure is recorded (``analysis_runs``) and reported."""
         job = self.analysis.get(kind)

@@ -20,4 +20,6 @@ JOBS: dict[str, tuple[timedelta, str]] = {
     "maintenance": (timedelta(hours=6), "maintenance"),
     # substitutions, nightly
     "substitutions": (timedelta(days=1), "substitutions"),
+    # the operator alert pass (grocer/health/alerts.py): conditions read from the database
+    "alerts": (timedelta(minutes=1), "alerts"),
 }
