@@ -41,7 +41,7 @@ from grocer.db.run_checks import CheckResult, replace_checks
 from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store, store_info
 from grocer.db.transactions import in_transaction
 from grocer.health.checks import EXPECTED_ITEMS, EXPECTED_STORES
-from grocer.health.thresholds import Thresholds, parse_thresholds
+from grocer.health.thresholds import ThresholdError, Thresholds, parse_thresholds
 from grocer.memory import relax_gc
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-NOT_CRAWLABLE, STORE_BUSY = "not_crawlable", "store_busy"
+NOT_CRAWLABLE, STORE_BUSY, BAD_SETTINGS = "not_crawlable", "store_busy", "bad_settings"
 FENCED, DATABASE_UNAVAILABLE = "fenced", "database_unavailable"
 # The run's record of its crawl stats (the counters of earlier attempts are loaded from it).
 RECORDED_STATS = (
@@ -106,12 +106,11 @@ class RunLifecycle:
         self.config = config
         self.run_id: int | None = None
         self.refusal: str | None = None  # why the crawl may not start (no row was made)
+        self.refused_as = NOT_CRAWLABLE  # the finish reason of a refused crawl
         self.attempt: int | None = None  # set once an attempt is open
         self.outcome: str = FAILED
         self.run_kind: str | None = None  # set once an attempt is open
-        self.thresholds: Thresholds = parse_thresholds(
-            crawler.settings.get("GROCER_CHECK_THRESHOLDS")
-        )
+        self.thresholds: Thresholds = {}
         self.checks: list[CheckResult] = []  # the verdicts of the checks run at close
         self.keeper: LeaseKeeper | None = None
         self._context: RunContext | None = None
@@ -123,7 +122,12 @@ class RunLifecycle:
         config = crawl_config(crawler.settings)
         logger.info("database: %s", display_url(config.database_url))
         extension = cls(crawler, upgrade(config.database_url), config)
-        extension.settle_run()
+        try:
+            extension.thresholds = parse_thresholds(crawler.settings.get("GROCER_CHECK_THRESHOLDS"))
+        except ThresholdError as error:
+            extension.refuse(str(error), BAD_SETTINGS)
+        else:
+            extension.settle_run()
         # A sample is a few requests: restarted whole, it needs no job directory.
         sample = getattr(crawler.spider, "sample", None)
         wants_jobdir = crawler.settings.getbool("GROCER_JOBDIR") and not sample
@@ -153,15 +157,8 @@ class RunLifecycle:
         with self.engine.connect() as connection:
             info = store_info(connection, company, store_id) if store_id else None
         if info is not None and not info.crawlable:
-            self.refusal = (
-                f"{company} store {store_id} ({info.name}) is not crawlable: "
-                f"{info.not_crawlable_reason}"
-            )
-            if job is not None:  # the launcher made a row: it ends failed
-                in_transaction(
-                    self.engine,
-                    lambda c: runs.end_run(c, int(job), status=FAILED, reason=NOT_CRAWLABLE),
-                )
+            why = f"{company} store {store_id} ({info.name}) is not crawlable"
+            self.refuse(f"{why}: {info.not_crawlable_reason}", NOT_CRAWLABLE)
             return
         if job is not None:
             self.run_id = int(job)
@@ -184,6 +181,15 @@ class RunLifecycle:
 
         self.run_id = in_transaction(self.engine, find_or_make)
 
+    def refuse(self, why: str, reason: str) -> None:
+        """The crawl may not start: no row is made; a launcher's row ends ``failed``."""
+        self.refusal, self.refused_as = why, reason
+        job = getattr(self.crawler.spider, "_job", None)
+        if job is not None:
+            in_transaction(
+                self.engine, lambda c: runs.end_run(c, int(job), status=FAILED, reason=reason)
+            )
+
     def spider_opened(self, spider: Any) -> None:
         # Receivers run in the order they were connected: connected now, after every
         # component has connected its own, the status is decided after checks run at close.
@@ -192,7 +198,7 @@ class RunLifecycle:
         if self.refusal is not None:
             logger.error("%s", self.refusal)
             self.crawler.stats.set_value("grocer/refused", self.refusal)
-            raise CloseSpider(NOT_CRAWLABLE)
+            raise CloseSpider(self.refused_as)
         assert self.run_id is not None
         with self.engine.connect() as connection:
             run = runs.get_run(connection, self.run_id)

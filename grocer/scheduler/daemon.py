@@ -175,11 +175,13 @@ class Daemon:
         with self._lock:
             if self.stopping.is_set():
                 return
+            now = datetime.now(UTC)  # the back-off of partial stores is wall-clock time
             with self.engine.connect() as connection:
                 states = store_states(
                     connection,
                     companies=list(self.options.companies) or None,
                     store_ids=list(self.options.stores) or None,
+                    now=now,
                 )
                 busy = busy_runs(connection)
             taken = {(company, store) for company, store in busy}
@@ -188,12 +190,17 @@ class Daemon:
                 per_company[company] = per_company.get(company, 0) + 1
             due = [
                 order
-                for order in plan(states, self.clock.today(), self.options.policy)
+                for order in plan(states, self.clock.today(), self.options.policy, now)
                 if (order.company, order.store_id) not in taken
             ]
             for order in take_within_limits(
                 due, per_company, self.options.per_company, self.max_crawls
             ):
+                if order.resume_run is not None:  # a partial run with pages left
+                    self.launcher.resume(order.resume_run)
+                    self.crawls[order.resume_run] = _Crawl(order.company, order.sampled)
+                    logger.info("run %s resumed (%s)", order.resume_run, order.reason)
+                    continue
                 sample = self.options.policy.sample_for(order)
                 self._launch(order.company, order.store_id, {"sample": sample}, order.reason)
 

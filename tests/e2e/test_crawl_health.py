@@ -173,6 +173,7 @@ def test_thresholds_come_from_the_setting(crawler: Crawler) -> None:
     [run] = runs(crawler.engine())
     [check] = failed(crawler, run["id"]).values()
     assert (check.name, check.threshold) == ("coverage:size", 1.0) and check.value < 1
+    assert run["status"] == "partial"
 
 
 @pytest.mark.usefixtures("chromium")
@@ -192,3 +193,10 @@ def test_a_coles_storm_fails_coles_challenges(tmp_path: Path) -> None:
     challenges = checks["coles_challenges"]
     assert not challenges.passed and challenges.value > 0.2, challenges.reason
     assert "requests met a block page" in challenges.reason
+
+
+def test_bad_thresholds_refuse_the_crawl_with_a_message(crawler: Crawler) -> None:
+    typo = json.dumps({"itemcount": 0.5})
+    log = crawler.run("aldi", "-s", f"GROCER_CHECK_THRESHOLDS={typo}", store="G102", expect=1)
+    assert "GROCER_CHECK_THRESHOLDS: no check named 'itemcount'" in log
+    assert runs(crawler.engine()) == []  # refused before any row

@@ -38,6 +38,8 @@ def test_checks_depend_on_what_was_crawled() -> None:
     assert "item_count" not in checks_for("locator", "aldi")
     assert checks_for("barcodes", "coles")[-1] == "coverage:barcode"
     assert "coverage:price" not in checks_for("barcodes", "coles")
+    assert "coverage:size" not in checks_for("sample", "aldi")  # a sample's mix is no catalogue's
+    assert "item_count" in checks_for("sample", "aldi")
 
 
 def test_a_thin_run_fails_item_count_with_the_figure() -> None:
