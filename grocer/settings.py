@@ -2,6 +2,18 @@
 
 Per-retailer politeness lives in each spider's ``custom_settings``.  ``GROCER_*`` settings
 default to the environment (see :mod:`grocer.config`) and can be overridden with ``-s``.
+
+On a crawl node (``grocer node serve``, :mod:`grocer.node.serve`) the environment adds:
+
+* ``GROCER_SOURCE_ADDRESS``: Scrapy's ``DOWNLOAD_BIND_ADDRESS`` (only when set), the local
+  address the crawl's requests leave from.  Not the Coles browser session's: Chromium has its
+  own network stack.
+* ``GROCER_NODE_RATE`` (requests per second per address and retailer; unset or 0: no node
+  pacing) and ``GROCER_NODE_SLOTS`` (crawls at once, default 1): each crawl's
+  ``DOWNLOAD_DELAY`` is at least slots / rate, over a spider's ``custom_settings`` and ``-s``
+  options alike, without jitter (:mod:`grocer.node.pacing`).  Scrapy's delay is per download
+  slot (host) and a slot with a delay starts one request per delay, whatever
+  ``CONCURRENT_REQUESTS_PER_DOMAIN`` says; AutoThrottle never goes below ``DOWNLOAD_DELAY``.
 """
 
 from __future__ import annotations
@@ -38,6 +50,12 @@ CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 DOWNLOAD_TIMEOUT = 30
+if _source_address := os.getenv("GROCER_SOURCE_ADDRESS"):
+    DOWNLOAD_BIND_ADDRESS = _source_address
+GROCER_NODE_RATE = float(os.getenv("GROCER_NODE_RATE") or 0)
+GROCER_NODE_SLOTS = int(os.getenv("GROCER_NODE_SLOTS") or 1)
+# After the spider's custom_settings and -s options: the node's pacing wins where larger.
+ADDONS = {"grocer.node.pacing.NodePacing": 0}
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -48,6 +66,8 @@ RETRY_TIMES = 5
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 GROCER_RETRY_MAX_WAIT = 60.0
 GROCER_RETRY_BACKOFF = 0.5
+# 429s with Retry-After waited out without spending a retry, per request (then they do).
+GROCER_RATE_LIMIT_WAITS = 50
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -30,9 +30,13 @@ def register(commands: Commands) -> None:
     parser.add_argument("--date", default=None, help="simulated start date, YYYY-MM-DD")
     parser.add_argument("--day-seconds", type=float, default=0.0, help="real seconds per day")
     parser.add_argument("--scale", type=int, default=0, help="products per retailer")
-    parser.add_argument("--faults", default="", help=(
-        'e.g. "aldi:429=0.05,latency=20ms", "aldi:thin=0.5@G102", "wrong_type=0.1", '
-        '"coles:storm=0.3" (kinds: grocer/sim/faults.py)'
-    ))
+    parser.add_argument(
+        "--faults",
+        default="",
+        help=(
+            'e.g. "aldi:429=0.05,latency=20ms", "aldi:thin=0.5@G102", "wrong_type=0.1", '
+            '"coles:storm=0.3", "aldi:client_rate=4" (kinds: grocer/sim/faults.py)'
+        ),
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(handler=serve)

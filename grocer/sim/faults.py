@@ -29,6 +29,11 @@ seed and SKU, so the same SKUs are picked on every page and every run:
   wrong JSON type, by SKU one of: a number as brand, a list as name, a price text that is no
   number (``"abc"``) where the retailer sends a number (see :mod:`grocer.sim.listing_faults`).
 
+``client_rate=N`` (a whole number): at most N answered requests per second per client address
+(its ``request.remote``) and retailer, in a sliding one-second window
+(:mod:`grocer.sim.client_rate`); the rest get HTTP 429 with ``Retry-After: 1``, are left out of
+the request log and counted as ``rate_limited`` (``/_sim/requests``).
+
 ``latency`` takes ``20ms`` or seconds; ``retry_after`` (seconds, default 1) and ``hang`` are
 plain numbers.  A bad item (unknown kind, retailer or store, a share outside [0, 1]) raises
 ``ValueError`` naming it.
@@ -41,12 +46,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from grocer.sim.client_rate import ClientWindows
 from grocer.sim.rng import mix, text_seed, unit
 from grocer.sim.store_registry import store_key
 
 FAULT_KINDS = ("429", "503", "drop", "timeout", "malformed", "truncated", "wrong_store")
 LISTING_KINDS = ("thin", "wrong_type")
 STORM = "storm"
+CLIENT_RATE = "client_rate"
 COMPANIES = ("coles", "woolworths", "aldi", "iga")
 MAX_CONSECUTIVE = 2
 EVERY_STORE = "*"  # the key of a listing fault's every-store share
@@ -64,6 +71,7 @@ class RetailerFaults:
     retry_after: int = 1
     hang: float = 30.0
     storm: float = 0.0  # share of requests answered 429 without Retry-After, uncapped
+    client_rate: int = 0  # answered requests per second per client address; 0: no limit
     thin: dict[str, float] = field(default_factory=dict)  # store key or "*" -> share
     wrong_type: dict[str, float] = field(default_factory=dict)  # store key or "*" -> share
 
@@ -75,6 +83,7 @@ class RetailerFaults:
             "retry_after": self.retry_after,
             "hang": self.hang,
             "storm": self.storm,
+            "client_rate": self.client_rate,
             "thin": dict(self.thin),
             "wrong_type": dict(self.wrong_type),
         }
@@ -111,6 +120,10 @@ def _number(kind: str, value: str, item: str) -> float:
             return _seconds(value)
         except ValueError:
             raise ValueError(f"fault value is not a duration: {item}") from None
+    if kind == CLIENT_RATE:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"client_rate takes a whole number of requests, 1 or more: {item}")
+        return int(value)
     if kind == STORM and "@" in value:
         raise ValueError(f"storm takes no @STORE (it counts requests): {item}")
     if kind == STORM or kind in FAULT_KINDS:
@@ -195,6 +208,8 @@ def parse_faults(
                 settings.hang = number
             elif kind == STORM:
                 settings.storm = number
+            elif kind == CLIENT_RATE:
+                settings.client_rate = int(number)
             else:
                 settings.rates[kind] = number
     return result
@@ -216,6 +231,7 @@ class FaultInjector:
         self._attempts: dict[tuple[str, str], int] = {}
         self._streak: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self.clients = ClientWindows()
 
     def configure(self, spec: str | dict[str, Any] | None) -> None:
         """Replace the fault settings (attempt counters are kept)."""
@@ -224,6 +240,11 @@ class FaultInjector:
     def latency(self, company: str) -> float:
         """Seconds of latency to add to every response of ``company``."""
         return self.settings[company].latency
+
+    def admit(self, company: str, client: str | None) -> bool:
+        """Whether ``client`` may have an answer from ``company`` now (``client_rate``)."""
+        rate = self.settings[company].client_rate
+        return not rate or self.clients.admit((client or "", company), rate)
 
     def decide(self, company: str, key: str) -> str | None:
         """The fault kind to inject for this request (``"storm"`` or one of

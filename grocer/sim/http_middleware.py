@@ -1,7 +1,7 @@
-"""The middleware around every simulator request: injected request faults (a ``storm`` is
-HTTP 429 without ``Retry-After``, for Coles its block page), the ``Date`` header of the
-simulated clock and the request log.  Listing faults (``thin``, ``wrong_type``) are the
-retailer handlers' to apply."""
+"""The middleware around every simulator request: the per-client limit (``client_rate``),
+injected request faults (a ``storm`` is HTTP 429 without ``Retry-After``, for Coles its block
+page), the ``Date`` header of the simulated clock and the request log (by client address).
+Listing faults (``thin``, ``wrong_type``) are the retailer handlers' to apply."""
 
 from __future__ import annotations
 
@@ -35,7 +35,15 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     company = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
     endpoint = request.match_info.route.name or "unmatched"
     fault = None
+    client = None
     if company in COMPANIES:
+        client = request.remote or ""
+        if not state.faults.admit(company, client):
+            state.log.rate_limited(client)
+            response = json_response(dumps({"message": "Too Many Requests"}), status=429)
+            response.headers["Retry-After"] = "1"
+            response.headers["Date"] = state.clock.http_date()
+            return response
         latency = state.faults.latency(company)
         if latency:
             await asyncio.sleep(latency)
@@ -46,7 +54,7 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             fault = None
     date_header = state.clock.http_date()
     if fault == STORM:  # uncapped, and no Retry-After to wait for
-        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
+        state.log.record(endpoint, f"fault:{fault}", request.path_qs, client=client)
         if company == "coles":
             response = block_response(state)
         else:
@@ -55,7 +63,7 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         return response
     if fault in ("429", "503"):
         settings = state.faults.settings[company]
-        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
+        state.log.record(endpoint, f"fault:{fault}", request.path_qs, client=client)
         response = json_response(
             dumps({"message": "Too Many Requests" if fault == "429" else "Service Unavailable"}),
             status=int(fault),
@@ -64,7 +72,7 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response.headers["Date"] = date_header
         return response
     if fault in ("drop", "timeout"):
-        state.log.record(endpoint, f"fault:{fault}", request.path_qs)
+        state.log.record(endpoint, f"fault:{fault}", request.path_qs, client=client)
         if fault == "timeout":
             await asyncio.sleep(state.faults.settings[company].hang)
         if request.transport is not None:
@@ -76,7 +84,7 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response = await handler(request)
     except web.HTTPException as exc:
         exc.headers["Date"] = date_header
-        state.log.record(endpoint, str(exc.status), request.path_qs, request.get(STORE_ID))
+        state.log.record(endpoint, str(exc.status), request.path_qs, request.get(STORE_ID), client)
         raise
     response.headers["Date"] = date_header
     if fault in ("malformed", "truncated") and isinstance(response, web.Response):
@@ -84,5 +92,5 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         if isinstance(raw, bytes):
             response.body = _corrupt(raw, fault)
     outcome = f"fault:{fault}" if fault else str(response.status)
-    state.log.record(endpoint, outcome, request.path_qs, request.get(STORE_ID))
+    state.log.record(endpoint, outcome, request.path_qs, request.get(STORE_ID), client)
     return response

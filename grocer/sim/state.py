@@ -71,28 +71,48 @@ class PageCache:
 
 
 class RequestLog:
-    """Counts of requests served per endpoint and outcome, plus the most recent requests."""
+    """Counts of requests served per endpoint, outcome and client address (retailer requests
+    only), plus the most recent requests; requests refused by ``client_rate`` apart."""
 
     def __init__(self, keep: int = 1000) -> None:
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.outcomes: Counter[tuple[str, str]] = Counter()
+        self.clients: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
         self.recent: deque[dict[str, Any]] = deque(maxlen=keep)
 
-    def record(self, endpoint: str, outcome: str, path: str, store: str | None = None) -> None:
-        """Count one request (``outcome`` is the status code or ``fault:<kind>``)."""
+    def record(
+        self,
+        endpoint: str,
+        outcome: str,
+        path: str,
+        store: str | None = None,
+        client: str | None = None,
+    ) -> None:
+        """Count one request (``outcome`` is the status code or ``fault:<kind>``; ``client``
+        the address of a retailer request)."""
         with self._lock:
             self.counts[endpoint] += 1
             self.outcomes[(endpoint, outcome)] += 1
+            if client is not None:
+                self.clients[client] += 1
             self.recent.append(
                 {"endpoint": endpoint, "outcome": outcome, "path": path, "store": store}
             )
+
+    def rate_limited(self, client: str) -> None:
+        """Count a request refused by ``client_rate`` (it is no part of the other counts)."""
+        with self._lock:
+            self.refused[client] += 1
 
     def reset(self) -> None:
         """Zero every counter."""
         with self._lock:
             self.counts.clear()
             self.outcomes.clear()
+            self.clients.clear()
+            self.refused.clear()
             self.recent.clear()
 
     def snapshot(self) -> dict[str, Any]:
@@ -105,6 +125,8 @@ class RequestLog:
                 "total": sum(self.counts.values()),
                 "endpoints": dict(sorted(self.counts.items())),
                 "outcomes": by_endpoint,
+                "clients": dict(sorted(self.clients.items())),
+                "rate_limited": dict(sorted(self.refused.items())),
                 "recent": list(self.recent)[-50:],
             }
 

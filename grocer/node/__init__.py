@@ -1,0 +1,1 @@
+"""Crawl nodes: Scrapyd processes running grocer's checked-out code (``grocer node serve``)."""
