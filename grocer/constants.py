@@ -47,6 +47,8 @@ PARTIAL: Final = "partial"
 FAILED: Final = "failed"
 SKIPPED: Final = "skipped"
 RUN_STATUSES: Final = (PENDING, RUNNING, INTERRUPTED, COMPLETE, PARTIAL, FAILED, SKIPPED)
+# The finish reason of a crawl refused because the database is at another schema revision.
+SCHEMA_MISMATCH: Final = "schema_mismatch"
 
 # Category roots that are promotions, not merchandise (compared case-insensitively).
 PROMOTIONAL_ROOTS: Final[frozenset[str]] = frozenset(

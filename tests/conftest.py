@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
 from grocer.db.engine import make_engine
 from grocer.db.migrate import upgrade
 from grocer.db.models import Base
+from tests.postgres import scratch_database
 from tests.prerequisites import ROOT, require_chromium, require_corpus, require_postgres
 
 SAMPLES = ROOT / "grocer" / "data" / "samples"
@@ -46,17 +45,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A migrated PostgreSQL database of its own for this test session."""
-    server = require_postgres()
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"grocer_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    upgrade(url).dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(require_postgres()) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database of this test's own (dropped after it)."""
+    with scratch_database(require_postgres()) as url:
+        yield url
 
 
 def _backends() -> list[object]:

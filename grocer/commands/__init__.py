@@ -22,13 +22,21 @@ Handler = Callable[[argparse.Namespace, Config], int]
 Commands = Any  # argparse's private _SubParsersAction
 
 
-def open_database(config: Config) -> Engine:
-    """The upgraded database engine; prints which database every command uses."""
+def open_database(config: Config, *, migrate: bool = False) -> Engine:
+    """The database engine at this checkout's schema; prints which database every command
+    uses.  SQLite is upgraded on the way; PostgreSQL only with ``migrate`` (``grocer db
+    upgrade``), else a database at another revision ends the command (exit code 2)."""
     from grocer.db.engine import display_url
-    from grocer.db.migrate import upgrade
+    from grocer.db.migrate import SchemaMismatch, open_current, upgrade
 
     print(f"database: {display_url(config.database_url)}", file=sys.stderr)
-    return upgrade(config.database_url)
+    if migrate:
+        return upgrade(config.database_url)
+    try:
+        return open_current(config.database_url)
+    except SchemaMismatch as mismatch:
+        print(f"error: {mismatch}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def subgroup(commands: Commands, name: str, help: str) -> Commands:

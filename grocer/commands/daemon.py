@@ -24,9 +24,11 @@ def parse_stores(text: str) -> list[tuple[str, str]]:
 
 
 def daemon(args: argparse.Namespace, config: Config) -> int:
+    from grocer.crawl.launch.scrapyd import scrapyd_nodes
     from grocer.scheduler.analysis import analysis_jobs
     from grocer.scheduler.clock import ScaledClock
     from grocer.scheduler.daemon import Daemon, DaemonOptions
+    from grocer.scheduler.planner import Policy
 
     jobs = [j.strip() for j in args.jobs.split(",") if j.strip()]
     unknown = sorted(set(jobs) - set(JOBS))
@@ -36,6 +38,14 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
         )
         return 2
 
+    if args.sample is not None and args.sample < 1:
+        print(f"error: --sample must be at least 1, not {args.sample}", file=sys.stderr)
+        return 2
+    try:
+        nodes = scrapyd_nodes()
+    except ValueError as error:
+        print(f"error: GROCER_SCRAPYD_NODES: {error}", file=sys.stderr)
+        return 2
     engine = open_database(config)
     start = (
         datetime.combine(date.fromisoformat(args.start_date), datetime.min.time(), UTC)
@@ -51,13 +61,26 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
         grace=args.grace,
         scrapy_args=[a for s in args.setting or [] for a in ("-s", s)],
         jobs=jobs,
+        nodes=nodes,
+        policy=Policy(sample_every_crawl=args.sample),
     )
-    Daemon(config, engine, ScaledClock(args.time_scale, start), options, analysis_jobs()).run()
+    try:
+        daemon = Daemon(
+            config, engine, ScaledClock(args.time_scale, start), options, analysis_jobs()
+        )
+    except ValueError as error:  # Scrapyd nodes on SQLite, a secret among the settings
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    daemon.run()
     return 0
 
 
 def register(commands: Commands) -> None:
-    parser = commands.add_parser("daemon", help="plan and run crawls and analysis on a schedule")
+    parser = commands.add_parser(
+        "daemon",
+        help="plan and run crawls and analysis on a schedule (on the Scrapyd nodes of "
+        "GROCER_SCRAPYD_NODES, if set)",
+    )
     parser.add_argument("--time-scale", type=float, default=1.0, help="clock speed-up factor")
     parser.add_argument("--start-date", help="simulated start date with --time-scale")
     parser.add_argument("--company", action="append", help="only this retailer (repeatable)")
@@ -67,6 +90,9 @@ def register(commands: Commands) -> None:
     parser.add_argument("--crawl-timeout", type=float, default=3 * 3600, help="seconds")
     parser.add_argument("--grace", type=float, default=60.0, help="seconds to let crawls finish")
     parser.add_argument("--setting", "-s", action="append", help="Scrapy setting for crawls")
+    parser.add_argument(
+        "--sample", type=int, metavar="N", help="every crawl a sample of N listings (a quick look)"
+    )
     parser.add_argument(
         "--jobs", default=",".join(JOBS), help=f"the jobs to run (default: {','.join(JOBS)})"
     )

@@ -11,7 +11,7 @@ from grocer.config import Config
 def upgrade(args: argparse.Namespace, config: Config) -> int:
     from grocer.db.migrate import current_revision
 
-    engine = open_database(config)
+    engine = open_database(config, migrate=True)
     print(f"schema at revision {current_revision(engine)}")
     return 0
 

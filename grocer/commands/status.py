@@ -73,6 +73,14 @@ def print_report(connection: Connection, report: Status, limit: int) -> None:
             f"{str(run.observed_on or ''):<10} {run.status:<11} {run.finish_reason or '':<15} "
             f"{run.items:>7}  {run.node or ''}" + (f"  failed checks: {failed}" if failed else "")
         )
+    if report.nodes:
+        print(f"{len(report.nodes)} crawl nodes:")
+    for node in report.nodes:
+        seen = f"{node.last_seen_at:%Y-%m-%d %H:%M:%S} UTC" if node.last_seen_at else "never"
+        print(
+            f"  {node.url:<30} {node.state:<9} slots {node.slots:>2}  running {node.running:>2}  "
+            f"pending {node.pending:>2}  last seen {seen}"
+        )
     analyses = connection.execute(
         select(AnalysisRun.kind, AnalysisRun.as_of, AnalysisRun.status, AnalysisRun.finished_at)
         .order_by(AnalysisRun.id.desc())

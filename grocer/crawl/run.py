@@ -28,15 +28,23 @@ from sqlalchemy import Connection, Engine, exc
 from twisted.internet import task
 
 from grocer.config import Config
-from grocer.constants import COMPLETE, FAILED, INTERRUPTED, PARTIAL, PENDING, SKIPPED
+from grocer.constants import (
+    COMPLETE,
+    FAILED,
+    INTERRUPTED,
+    PARTIAL,
+    PENDING,
+    SCHEMA_MISMATCH,
+    SKIPPED,
+)
 from grocer.crawl import jobdir
 from grocer.crawl.context import RunContext, crawl_config, load_run_context
 from grocer.crawl.lease import LeaseKeeper, renew_every
 from grocer.db import run_history, runs
 from grocer.db.barcodes import BarcodeWork
-from grocer.db.engine import display_url
+from grocer.db.engine import display_url, make_engine
 from grocer.db.leases import Fenced, StoreBusy
-from grocer.db.migrate import upgrade
+from grocer.db.migrate import SchemaMismatch, open_current
 from grocer.db.run_checks import CheckResult, replace_checks
 from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store, store_info
 from grocer.db.transactions import in_transaction
@@ -121,9 +129,13 @@ class RunLifecycle:
     def from_crawler(cls, crawler: Crawler) -> Self:
         config = crawl_config(crawler.settings)
         logger.info("database: %s", display_url(config.database_url))
-        extension = cls(crawler, upgrade(config.database_url), config)
+        engine = make_engine(config.database_url)
+        extension = cls(crawler, engine, config)
         try:
+            open_current(config.database_url, engine)  # crawls never migrate PostgreSQL
             extension.thresholds = parse_thresholds(crawler.settings.get("GROCER_CHECK_THRESHOLDS"))
+        except SchemaMismatch as mismatch:
+            extension.refuse(str(mismatch), SCHEMA_MISMATCH)
         except ThresholdError as error:
             extension.refuse(str(error), BAD_SETTINGS)
         else:
@@ -182,13 +194,19 @@ class RunLifecycle:
         self.run_id = in_transaction(self.engine, find_or_make)
 
     def refuse(self, why: str, reason: str) -> None:
-        """The crawl may not start: no row is made; a launcher's row ends ``failed``."""
+        """The crawl may not start: no row is made; a launcher's row ends ``failed``
+        (``skipped`` for a schema mismatch, as far as the other schema lets it be written)."""
         self.refusal, self.refused_as = why, reason
         job = getattr(self.crawler.spider, "_job", None)
-        if job is not None:
+        if job is None:
+            return
+        status = SKIPPED if reason == SCHEMA_MISMATCH else FAILED
+        try:
             in_transaction(
-                self.engine, lambda c: runs.end_run(c, int(job), status=FAILED, reason=reason)
+                self.engine, lambda c: runs.end_run(c, int(job), status=status, reason=reason)
             )
+        except exc.SQLAlchemyError as error:
+            logger.error("could not end run %s as %s: %s", job, status, error)
 
     def spider_opened(self, spider: Any) -> None:
         # Receivers run in the order they were connected: connected now, after every
@@ -208,8 +226,12 @@ class RunLifecycle:
         if run.status not in (PENDING, INTERRUPTED):
             logger.warning("run %s is %s: nothing to do", run.id, run.status)
             raise CloseSpider(f"run_{run.status}")
+        sent_to = getattr(spider, "node", None)  # a Scrapyd launcher's job names its node
+        if sent_to is not None and sent_to != run.node:
+            logger.warning("run %s was sent on to %s: nothing to do here", run.id, run.node)
+            raise CloseSpider("run_moved")
         self.keeper = LeaseKeeper(
-            self.engine, spider=spider.name, store_pk=run.store_pk, node=runs.LOCAL
+            self.engine, spider=spider.name, store_pk=run.store_pk, node=run.node
         )
         try:
             lease = self.keeper.open(run.id)

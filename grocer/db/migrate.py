@@ -1,9 +1,12 @@
-"""Alembic migrations run from code: ``grocer db upgrade`` and every command needing the schema.
+"""Alembic migrations run from code: ``grocer db upgrade``, and SQLite databases on opening.
 
-Every crawl opens the database through :func:`upgrade`, and nearly always finds it current.
-That check reads ``alembic_version`` with SQLAlchemy against :data:`SCHEMA_REVISION`, so
-Alembic (a tenth of a second to import, more to load the migration scripts) is imported only
-when there is something to migrate.  A test keeps the constant equal to the scripts' head.
+Only ``grocer db upgrade`` migrates a PostgreSQL database (several machines share it, each
+running its own checkout): crawls and commands open one with :func:`open_current`, which
+refuses a database at another revision (:class:`SchemaMismatch`).  An embedded SQLite file is
+brought up to date on opening.  The check reads ``alembic_version`` with SQLAlchemy against
+:data:`SCHEMA_REVISION`, so Alembic (a tenth of a second to import, more to load the migration
+scripts) is imported only when there is something to migrate.  A test keeps the constant
+equal to the scripts' head.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
-from grocer.db.engine import make_engine
+from grocer.db.engine import display_url, is_sqlite, make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision; bump it with every new script in migrations/versions.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 
 def alembic_config(url: str) -> Config:
@@ -61,4 +64,28 @@ def upgrade(url: str, engine: Engine | None = None) -> Engine:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+    return engine
+
+
+class SchemaMismatch(RuntimeError):
+    """The database is at another schema revision than this checkout's."""
+
+
+def open_current(url: str, engine: Engine | None = None) -> Engine:
+    """The engine of a database at this checkout's schema: SQLite is upgraded on the way,
+    any other database only checked.
+
+    Raises:
+        SchemaMismatch: a PostgreSQL database at another revision (run ``grocer db upgrade``).
+    """
+    engine = engine or make_engine(url)
+    if is_sqlite(engine):
+        return upgrade(url, engine)
+    found = current_revision(engine)
+    if found != SCHEMA_REVISION:
+        engine.dispose()
+        raise SchemaMismatch(
+            f"{display_url(url)} is at schema revision {found or 'none'}, this grocer expects "
+            f"{SCHEMA_REVISION}: run grocer db upgrade"
+        )
     return engine

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -376,6 +377,23 @@ class Alert(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message: Mapped[str] = mapped_column(Text)
+
+
+class CrawlNode(Base):
+    """A Scrapyd node the daemon dispatches crawls to, as last seen (grocer/db/nodes.py)."""
+
+    __tablename__ = "crawl_nodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(200), unique=True)  # without credentials
+    state: Mapped[str] = mapped_column(String(10))  # active, draining, lost, mismatch
+    git_sha: Mapped[str | None] = mapped_column(String(100))
+    schema_revision: Mapped[str | None] = mapped_column(String(32))
+    slots: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    source_address: Mapped[str | None] = mapped_column(String(100))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # set by an operator (grocer node drain), kept when the node is seen again
+    drained: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 ALL_TABLES = [t.name for t in Base.metadata.sorted_tables]

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, or_, select, update
 
 from grocer.constants import (
     COMPLETE,
@@ -29,7 +29,7 @@ from grocer.constants import (
     RUNNING,
     SKIPPED,
 )
-from grocer.db.models import CrawlRun, Store
+from grocer.db.models import CrawlPage, CrawlRun, Store
 from grocer.db.store_rows import COMPANY_SLUGS, mark_crawled
 
 LOCAL = "local"  # crawl_runs.node of runs started on this machine
@@ -55,6 +55,7 @@ class RunRow:
     observed_on: date | None
     stats: dict[str, Any]
     args: dict[str, str]
+    node: str = LOCAL  # the launcher target it was sent to
 
 
 def _now() -> datetime:
@@ -68,7 +69,7 @@ def create_run(
     company_id: int | None,
     store_pk: int | None,
     kind: str = FULL_RUN,
-    node: str = LOCAL,
+    node: str | None = LOCAL,
     observed_on: date | None = None,
     source: str | None = None,
     args: dict[str, str] | None = None,
@@ -106,6 +107,7 @@ def get_run(connection: Connection, run_id: int) -> RunRow | None:
             CrawlRun.id, CrawlRun.spider, CrawlRun.company_id, CrawlRun.store_id,
             Store.retailer_store_id, CrawlRun.kind, CrawlRun.status, CrawlRun.attempt,
             CrawlRun.finish_reason, CrawlRun.observed_on, CrawlRun.stats, CrawlRun.args,
+            CrawlRun.node,
         )
         .outerjoin(Store, Store.id == CrawlRun.store_id)
         .where(CrawlRun.id == run_id)
@@ -116,7 +118,7 @@ def get_run(connection: Connection, run_id: int) -> RunRow | None:
     return RunRow(
         row.id, row.spider, company, row.store_id, row.retailer_store_id, row.kind, row.status,
         row.attempt, row.finish_reason, row.observed_on, dict(row.stats or {}),
-        dict(row.args or {}),
+        dict(row.args or {}), row.node or LOCAL,
     )  # fmt: skip
 
 
@@ -214,7 +216,8 @@ def close_run(
     stats: dict[str, Any],
 ) -> bool:
     """Record how an attempt ended; returns False (writing nothing) when the attempt no longer
-    holds the run.  A complete full run marks its store crawled."""
+    holds the run.  A complete full run marks its store crawled; a complete run's page marks
+    (kept only to resume it) are deleted."""
     finished = _now()
     row = connection.execute(
         update(CrawlRun)
@@ -233,6 +236,8 @@ def close_run(
     if row is None:
         return False
     store_pk, kind = row
+    if status == COMPLETE:
+        connection.execute(delete(CrawlPage).where(CrawlPage.run_id == run_id))
     if status == COMPLETE and kind == FULL_RUN and store_pk is not None:
         mark_crawled(connection, store_pk, finished)
     return True
@@ -273,8 +278,8 @@ def stale_running(connection: Connection, cutoff: datetime) -> list[int]:
 
 
 @dataclass(frozen=True)
-class LocalRun:
-    """A run on this machine the launcher may have started: its process, spider and store."""
+class LaunchedRun:
+    """A run a launcher made: its process (local runs), spider, store and node."""
 
     id: int
     status: str
@@ -284,25 +289,21 @@ class LocalRun:
     pid: int | None
     attempt: int
     args: dict[str, str]
+    node: str | None = LOCAL  # None: a Scrapyd launcher's run not sent to a node yet
 
 
-def local_runs(connection: Connection, statuses: Iterable[str], host: str) -> list[LocalRun]:
-    """Runs of the local launcher in ``statuses``, opened on ``host`` (or not opened yet)."""
+def _launched(connection: Connection, *where: ColumnElement[bool]) -> list[LaunchedRun]:
     rows = connection.execute(
         select(
             CrawlRun.id, CrawlRun.status, CrawlRun.spider, CrawlRun.company_id,
-            Store.retailer_store_id, CrawlRun.pid, CrawlRun.attempt, CrawlRun.args,
+            Store.retailer_store_id, CrawlRun.pid, CrawlRun.attempt, CrawlRun.args, CrawlRun.node,
         )
         .outerjoin(Store, Store.id == CrawlRun.store_id)
-        .where(
-            CrawlRun.node == LOCAL,
-            CrawlRun.status.in_(list(statuses)),
-            or_(CrawlRun.host == host, CrawlRun.host.is_(None)),
-        )
+        .where(*where)
         .order_by(CrawlRun.id)
     )  # fmt: skip
     return [
-        LocalRun(
+        LaunchedRun(
             r.id,
             r.status,
             r.spider,
@@ -311,9 +312,53 @@ def local_runs(connection: Connection, statuses: Iterable[str], host: str) -> li
             r.pid,
             r.attempt,
             dict(r.args or {}),
+            r.node,
         )  # fmt: skip
         for r in rows
     ]
+
+
+def local_runs(connection: Connection, statuses: Iterable[str], host: str) -> list[LaunchedRun]:
+    """Runs of the local launcher in ``statuses``, opened on ``host`` (or not opened yet)."""
+    return _launched(
+        connection,
+        CrawlRun.node == LOCAL,
+        CrawlRun.status.in_(list(statuses)),
+        or_(CrawlRun.host == host, CrawlRun.host.is_(None)),
+    )
+
+
+def remote_runs(connection: Connection, statuses: Iterable[str]) -> list[LaunchedRun]:
+    """Runs of the Scrapyd launcher in ``statuses``: sent to a node, or waiting for one."""
+    remote = or_(CrawlRun.node.is_(None), CrawlRun.node != LOCAL)
+    crawls = CrawlRun.spider != INGEST
+    return _launched(connection, remote, CrawlRun.status.in_(list(statuses)), crawls)
+
+
+def assign_node(connection: Connection, run_id: int, node: str) -> bool:
+    """Record the Scrapyd node (URL without credentials) a pending run is sent to; False
+    when it is no longer pending or was sent to a node meanwhile."""
+    sent = connection.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id, CrawlRun.status == PENDING, CrawlRun.node.is_(None))
+        .values(node=node)
+        .returning(CrawlRun.id)
+    ).scalar()
+    return sent is not None
+
+
+def undispatch(
+    connection: Connection, nodes: Iterable[str], run_ids: Iterable[int] | None = None
+) -> list[int]:
+    """Pending runs sent to ``nodes`` (only ``run_ids``, if given) go back to dispatch (no
+    node); returns their ids."""
+    where = [CrawlRun.status == PENDING, CrawlRun.node.in_(list(nodes))]
+    if run_ids is not None:
+        where.append(CrawlRun.id.in_(list(run_ids)))
+    back = connection.execute(
+        update(CrawlRun).where(*where).values(node=None).returning(CrawlRun.id)
+    ).scalars()
+    return sorted(back)
 
 
 def requeue(connection: Connection, run_id: int) -> bool:

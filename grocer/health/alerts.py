@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine, and_, or_
 
-from grocer.constants import COMPLETE, FAILED, SKIPPED
+from grocer.constants import COMPLETE, FAILED, SCHEMA_MISMATCH, SKIPPED
 from grocer.db.alerts import AlertRow, mark_sent, reconcile
 from grocer.db.models import CrawlRun
 from grocer.db.transactions import in_transaction
@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 URLS_ENV = "GROCER_ALERT_URLS"
 TITLE = "grocer alert"
 JOB_FAILURES = 2  # a daemon job failing this many times in a row alerts
-SCHEMA_MISMATCH = "schema_mismatch"
 CANCELLED = "cancelled"
 
 

@@ -1,6 +1,7 @@
 """The one status object (CONTRACTS §5): what ran, how the checks judged it, how fresh each
 store's prices are, whether the daemon lives, and the problems ``grocer status --check``
-exits 2 on.  ``grocer status --json`` prints :meth:`Status.as_dict`; the API serves it.
+exits 2 on, and the crawl nodes (from ``crawl_nodes`` and ``crawl_runs``, never asked over
+HTTP).  ``grocer status --json`` prints :meth:`Status.as_dict`; the API serves it.
 
 Problems: a (spider, store)'s latest finished run (``complete``, ``partial`` or ``failed``;
 ``skipped`` runs never count) failed a check; a store is stale; a store the planner would
@@ -22,6 +23,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from grocer.constants import COMPLETE, FAILED, PARTIAL
 from grocer.db.daemons import JobState, schedule
 from grocer.db.models import CrawlRun, Daemon, Store
+from grocer.db.nodes import NodeRow, list_nodes
 from grocer.db.run_checks import CheckResult, checks_of
 from grocer.db.store_rows import COMPANY_SLUGS
 from grocer.health.freshness import StoreFreshness, company_counts, default_as_of, store_freshness
@@ -223,6 +225,7 @@ class Status:
     latest: tuple[RunEntry, ...]  # each (spider, store)'s latest finished run
     daemon: DaemonState
     problems: tuple[str, ...] = field(default=())
+    nodes: tuple[NodeRow, ...] = ()  # Scrapyd nodes (crawl_nodes), runs counted from crawl_runs
 
     @property
     def healthy(self) -> bool:
@@ -250,6 +253,7 @@ class Status:
                 for store in self.stale
             ],
             "runs": [run.as_dict() for run in self.runs],
+            "nodes": [node.as_dict() for node in self.nodes],
             "daemon": self.daemon.as_dict(),
             "healthy": self.healthy,
             "problems": list(self.problems),
@@ -326,4 +330,5 @@ def build_status(
         latest=tuple(latest),
         daemon=daemon,
         problems=tuple(problems),
+        nodes=tuple(list_nodes(connection)),
     )

@@ -60,9 +60,7 @@ def parse_thresholds(given: str | Mapping[str, Any] | None) -> Thresholds:
         per_company = dict(value) if isinstance(value, Mapping) else {"default": value}
         if "default" not in per_company:
             default = DEFAULTS[name]
-            per_company["default"] = (
-                default["default"] if isinstance(default, Mapping) else default
-            )
+            per_company["default"] = default["default"] if isinstance(default, Mapping) else default
         result[name] = {company: _number(name, v) for company, v in per_company.items()}
     return result
 

@@ -2,19 +2,22 @@
 own death.
 
 Crawls run through the local launcher (:mod:`grocer.crawl.launch.local`, a subprocess per run)
-within per-retailer and total limits counted from the database (pending and running runs; on
-SQLite, which has one writer at a time, at most two).  Outcomes come from the runs' rows: an
-``interrupted`` run is resumed under its id, a Coles run that completes is followed by the
-barcode spider for that store.  Zone maintenance (then bargains) and substitutions run on
-their own timers, whether or not a crawl brought anything new; no job overlaps itself.
+or, given Scrapyd nodes (``GROCER_SCRAPYD_NODES``), the Scrapyd launcher
+(:mod:`grocer.crawl.launch.scrapyd`), within per-retailer and total limits counted from the
+database (pending and running runs of every node; on SQLite, which has one writer at a time,
+at most two).  Outcomes come from the runs' rows: an ``interrupted`` run is resumed under its
+id, a Coles run that completes is followed by the barcode spider for that store.  Zone
+maintenance (then bargains) and substitutions run on their own timers, whether or not a crawl
+brought anything new; no job overlaps itself.
 
 The daemon keeps nothing that matters only in memory.  Its schedule is written to
 ``daemon_jobs`` after each job and read back at start (APScheduler itself keeps its jobs in
 memory); its heartbeat goes to ``daemons``.  A restarted daemon adopts the crawls of its host
 whose process still lives (no second crawl of their stores), marks the others
-``interrupted`` and resumes them.  A run whose heartbeat went stale is marked ``interrupted``
-by the sweep and resumed.  SIGTERM (or Ctrl-C) stops launching, lets running crawls finish for
-a grace period, then stops them cleanly (their runs stay resumable), and exits.
+``interrupted`` and resumes them (with Scrapyd: follows the nodes' runs from the database).
+A run whose heartbeat went stale (a lost node's) is marked ``interrupted`` by the sweep and
+resumed.  SIGTERM (or Ctrl-C) stops launching, lets local crawls finish for a grace period,
+then stops them cleanly (their runs stay resumable), and exits; crawls on Scrapyd nodes go on.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from grocer.config import Config
-from grocer.constants import COMPLETE, FAILED, INTERRUPTED, PENDING, RUNNING
+from grocer.constants import COMPLETE, FAILED
+from grocer.crawl.launch import DaemonLauncher
 from grocer.crawl.launch.local import LocalLauncher
 from grocer.db import daemons, leases, runs
 from grocer.db.engine import is_sqlite
@@ -59,6 +63,7 @@ class DaemonOptions:
     crawl_timeout: float = 3 * 3600
     grace: float = 60.0
     scrapy_args: list[str] = field(default_factory=list)
+    nodes: Sequence[str] = ()  # Scrapyd node URLs (GROCER_SCRAPYD_NODES); empty: crawl here
     policy: Policy = field(default_factory=Policy)
     jobs: Sequence[str] = tuple(JOBS)  # which of the scheduled jobs to run
 
@@ -91,13 +96,7 @@ class Daemon:
         if is_sqlite(engine):
             limit = min(limit, SQLITE_MAX_CRAWLS)  # SQLite has one writer at a time
         self.max_crawls = limit
-        self.launcher = LocalLauncher(
-            engine,
-            config,
-            log_dir=config.data_dir / "logs",
-            scrapy_args=options.scrapy_args,
-            timeout=options.crawl_timeout,
-        )
+        self.launcher = make_launcher(engine, config, options)
         self.crawls: dict[int, _Crawl] = {}  # runs whose end the daemon follows up
         self.daemon_id: int | None = None
         self._lock = threading.Lock()
@@ -110,39 +109,29 @@ class Daemon:
     # ------------------------------------------------------------------ crawls
 
     def adopt(self) -> None:
-        """At start: crawls of this host that outlived the last daemon are watched, not
-        started again; runs whose process is gone are interrupted (and resumed by
-        :meth:`watch`); pending runs whose process never started are started."""
-        host = runs.this_host()
-        with self.engine.connect() as connection:
-            found = runs.local_runs(connection, (RUNNING, PENDING), host)
-        for run in found:
-            if run.status == RUNNING and run.pid and runs.process_alive(run.pid):
-                self.launcher.adopt(run.id, run.pid, run.spider, run.store_id)
-                self.crawls[run.id] = _Crawl(run.spider, bool(run.args.get("sample")))
-            elif run.status == RUNNING:
-                in_transaction(
-                    self.engine, lambda c, i=run.id: runs.mark_interrupted(c, i, "killed")
-                )
-            else:
-                self.launcher.launch_pending(run.id)
-                self.crawls[run.id] = _Crawl(run.spider, bool(run.args.get("sample")))
+        """At start: the launcher takes over the runs that outlived the last daemon
+        (:meth:`DaemonLauncher.take_over`); the daemon follows them."""
+        for run in self.launcher.take_over():
+            self.crawls[run.id] = _Crawl(run.spider, bool(run.args.get("sample")))
 
     def watch(self) -> None:
-        """Every few seconds: the daemon's heartbeat, stale runs swept, ended crawls followed
-        up (interrupted runs resumed, Coles barcodes after a complete Coles crawl)."""
+        """Every few seconds: the daemon's heartbeat, stale runs swept, the launcher's work
+        (ended processes, nodes, dispatch), runs that ended followed up (interrupted runs
+        resumed, Coles barcodes after a complete Coles crawl), from the database."""
         with self._lock:
             if self.daemon_id is not None:
                 in_transaction(self.engine, lambda c: daemons.beat(c, self.daemon_id))
             swept = in_transaction(self.engine, lambda c: leases.sweep(c, leases.node_timeout()))
             for run_id in swept:
                 logger.warning("run %s: heartbeat stale, marked interrupted", run_id)
-            ended = self.launcher.reap()
-            statuses = self.launcher.poll([*ended, *swept])
-            for run_id in ended:
-                crawl = self.crawls.pop(run_id, None)
-                if crawl is not None and statuses.get(run_id) == COMPLETE:
-                    self._after_complete(crawl, run_id)
+            self.launcher.tick()
+            statuses = self.launcher.poll(list(self.crawls))
+            for run_id in list(self.crawls):
+                status = statuses.get(run_id)
+                if status is None or status in runs.TERMINAL:
+                    crawl = self.crawls.pop(run_id)
+                    if status == COMPLETE:
+                        self._after_complete(crawl, run_id)
             if not self.stopping.is_set():
                 self._resume_interrupted()
 
@@ -154,11 +143,7 @@ class Daemon:
                 self._launch("coles_barcodes", run.store_id, {}, "after its prices")
 
     def _resume_interrupted(self) -> None:
-        with self.engine.connect() as connection:
-            waiting = runs.local_runs(connection, (INTERRUPTED,), runs.this_host())
-        for run in waiting:
-            if run.id in self.launcher.processes:
-                continue  # its process is still stopping
+        for run in self.launcher.resumable():
             if run.attempt >= MAX_ATTEMPTS:
                 in_transaction(
                     self.engine,
@@ -316,3 +301,26 @@ class Daemon:
             scheduler.shutdown(wait=True)
             self.launcher.stop_all(self.options.grace)
             logger.info("daemon stopped")
+
+
+def make_launcher(engine: Engine, config: Config, options: DaemonOptions) -> DaemonLauncher:
+    """The Scrapyd launcher given nodes (``-s`` settings sent with each crawl), else the
+    local one.
+
+    Raises:
+        ValueError: see :class:`~grocer.crawl.launch.scrapyd.ScrapydLauncher`.
+    """
+    if options.nodes:
+        from grocer.crawl.launch.scrapyd import ScrapydLauncher
+
+        args = options.scrapy_args
+        pairs = [args[i + 1] for i in range(len(args) - 1) if args[i] in ("-s", "--set")]
+        settings = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+        return ScrapydLauncher(engine, options.nodes, settings=settings)
+    return LocalLauncher(
+        engine,
+        config,
+        log_dir=config.data_dir / "logs",
+        scrapy_args=options.scrapy_args,
+        timeout=options.crawl_timeout,
+    )

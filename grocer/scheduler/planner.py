@@ -76,9 +76,13 @@ class Policy:
     sample_listings: int = 250  # enough for the zone comparison's 200 listings in common
     recrawl_backoff: timedelta = field(default_factory=lambda: recrawl_backoff())
     recrawl_backoff_max: timedelta = timedelta(hours=24)
+    sample_every_crawl: int | None = None  # every crawl a sample of this many listings
 
     def sample_for(self, order: CrawlOrder) -> int | None:
-        """The ``-a sample=`` of an order: health checks are sampled crawls."""
+        """The ``-a sample=`` of an order: health checks are sampled crawls (and every crawl
+        with ``sample_every_crawl``, for a quick look or a test)."""
+        if self.sample_every_crawl:
+            return self.sample_every_crawl
         sampled = order.reason == "health_check" or order.sampled
         return self.sample_listings if sampled else None
 
@@ -126,12 +130,15 @@ def plan(
         if not store.crawlable:
             continue
         order = CrawlOrder(store.company, store.store_id, store.store_pk, "stale")
+        last = store.last_observed
+        if policy.sample_every_crawl and store.last_sampled:  # samples are its crawls
+            last = max(last or store.last_sampled, store.last_sampled)
         if store.partial is not None:
             if now is not None and now >= policy.recrawl_after(store.partial):
                 due.append((PRIORITY["recrawl"], oldest, recrawl(order, store.partial)))
         elif store.needs_rescrape and not store.is_member:
             due.append((PRIORITY["flagged"], oldest, _with(order, "flagged")))
-        elif store.last_observed is None and not store.is_member:
+        elif last is None and not store.is_member:
             due.append((PRIORITY["never_crawled"], oldest, _with(order, "never_crawled")))
         elif store.is_member:
             checked = max(
@@ -141,8 +148,8 @@ def plan(
             )
             if today - checked >= policy.health_interval:
                 members[store.company].append((checked, _with(order, "health_check")))
-        elif store.last_observed and today - store.last_observed >= policy.crawl_interval:
-            due.append((PRIORITY["stale"], store.last_observed, order))
+        elif last and today - last >= policy.crawl_interval:
+            due.append((PRIORITY["stale"], last, order))
     for orders in members.values():
         orders.sort(key=lambda pair: pair[0])
         for checked, order in orders[: policy.health_checks_per_round]:

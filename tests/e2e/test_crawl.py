@@ -213,7 +213,9 @@ def test_store_locators_fill_the_stores_table_once(crawler: Crawler, company: st
         again = connection.execute(select(func.count()).select_from(Store)).scalar_one()
     assert again == len(got)
     second = runs(crawler.engine())[-1]  # judged by the first run's count of stores
-    assert run_checks(crawler.engine(), second["id"])["store_count"].threshold == round(0.75 * len(got))
+    assert run_checks(crawler.engine(), second["id"])["store_count"].threshold == round(
+        0.75 * len(got)
+    )
 
 
 def test_a_feed_export_ingests_to_the_same_prices(crawler: Crawler, tmp_path: Any) -> None:

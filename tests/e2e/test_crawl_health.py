@@ -66,7 +66,7 @@ def test_a_thin_crawl_fails_item_count_and_its_missing_listings_are_not_gone(
         closed = connection.execute(
             text("SELECT finished_at FROM crawl_runs WHERE id = :id"), {"id": thin["id"]}
         ).scalar_one()
-        closed = (datetime.fromisoformat(closed) if isinstance(closed, str) else closed)
+        closed = datetime.fromisoformat(closed) if isinstance(closed, str) else closed
         closed = closed if closed.tzinfo else closed.replace(tzinfo=UTC)
         soon = store_states(connection, now=closed + timedelta(minutes=59))
         later = store_states(connection, now=closed + timedelta(hours=1, seconds=1))

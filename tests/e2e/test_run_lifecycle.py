@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from grocer.config import load_config
+from grocer.crawl.launch import plan_runs
 from grocer.crawl.launch.local import LocalLauncher
 from grocer.db.engine import make_engine
 from grocer.db.migrate import upgrade
@@ -176,3 +177,21 @@ def test_a_crawl_that_reaches_nothing_fails_and_says_what_to_start(
         status = connection.execute(select(CrawlRun.status)).scalar_one()
     engine.dispose()
     assert status == "failed"
+
+
+def test_a_job_whose_run_was_sent_to_another_node_exits_at_open(crawler: Crawler) -> None:
+    """A node back from the dead starts a job left in its queue: its run went elsewhere."""
+    engine = upgrade(f"sqlite:///{crawler.database}")
+    (run, *_), _ = plan_runs(engine, "aldi", ["G102"], {"sample": 20}, node="http://10.0.0.2:6800")
+    done = subprocess.run(
+        crawler.command("aldi", store="G102", sample="20", _job=str(run.run_id),
+                        node="http://10.0.0.1:6800"),
+        cwd=ROOT, env=crawler.env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "was sent on to http://10.0.0.2:6800" in done.stderr
+    (row,) = runs(engine)
+    assert (row["status"], row["items"]) == ("pending", 0)  # left as it was
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(CrawlPage)).scalar() == 0
+    engine.dispose()

@@ -7,20 +7,11 @@ skips it, and with ``CI`` set fails it too.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -31,6 +22,7 @@ from grocer.db import runs
 from grocer.db.migrate import SCHEMA_REVISION, upgrade
 from grocer.node.identity import code_version
 from grocer.sim.server import SimulatorServer
+from tests.nodes import Node, free_port
 from tests.prerequisites import missing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -38,76 +30,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 SOURCE = "127.0.0.2"
 FAST = ["AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", "LOG_LEVEL=INFO"]
 RATE = 2  # the simulator's client_rate, and the node's GROCER_NODE_RATE (as the bench sets)
-START_S = 30.0
 CRAWL_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Node:
-    """A ``grocer node serve`` process group and where it answers."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    folder: Path
-    log: Path  # its output (Scrapyd's log)
-
-    def get(self, path: str) -> tuple[int, Any]:
-        try:
-            with urllib.request.urlopen(f"{self.url}/{path}", timeout=10) as answer:
-                return answer.status, json.load(answer)
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, None
-
-    def post(self, path: str, fields: list[tuple[str, str]]) -> Any:
-        body = urllib.parse.urlencode(fields).encode()
-        with urllib.request.urlopen(f"{self.url}/{path}", data=body, timeout=30) as answer:
-            return json.load(answer)
-
-    def output(self) -> str:
-        return self.log.read_text()[-4000:]
-
-
-def start_node(port: int, env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "grocer.cli", "node", "serve", "--port", str(port),
-               "--slots", "2", "--source-address", SOURCE]  # fmt: skip
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: Scrapyd and the crawls join it
-        )  # fmt: skip
-
-
-def wait_until_ready(node: Node) -> None:
-    """Poll ``daemonstatus.json`` until Scrapyd answers; fail with its output if it dies or
-    stays silent."""
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        if node.process.poll() is not None:
-            pytest.fail(f"grocer node serve exited {node.process.returncode}:\n{node.output()}")
-        try:
-            status, answer = node.get("daemonstatus.json")
-        except OSError:
-            time.sleep(0.2)
-            continue
-        if status == 200 and answer["status"] == "ok":
-            return
-    pytest.fail(f"Scrapyd did not answer within {START_S:.0f} s:\n{node.output()}")
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill the node's process group and wait until none of it is left."""
-    with pytest.raises(ProcessLookupError):
-        for _ in range(50):
-            os.killpg(process.pid, signal.SIGKILL)
-            process.poll()
-            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -128,16 +51,15 @@ def node(tmp_path: Path) -> Iterator[tuple[Node, SimulatorServer, Engine]]:
             GROCER_DATABASE_URL=database_url, GROCER_NODE_RATE=str(RATE),
         )  # fmt: skip
         # cwd outside the checkout: no scrapy.cfg to lean on, SCRAPY_SETTINGS_MODULE does it
-        log = tmp_path / "node.log"
-        process = start_node(port, env, tmp_path, log)
-        url = f"http://127.0.0.1:{port}"
-        started = Node(process, url, data_dir / "nodes" / str(port), log)
+        started = Node.start(port, env, tmp_path, source=SOURCE)
         try:
-            wait_until_ready(started)
+            try:
+                started.wait_until_ready()
+            except RuntimeError as error:
+                pytest.fail(str(error))
             yield started, sim, engine
         finally:
-            if process.poll() is None:
-                stop_group(process)
+            started.kill_group()
             engine.dispose()
 
 
@@ -190,4 +112,4 @@ def test_a_node_tells_what_it_runs_and_crawls_a_scheduled_run(
 
     served.process.send_signal(signal.SIGTERM)  # stops Scrapyd, then exits 0
     assert served.process.wait(timeout=30) == 0
-    stop_group(served.process)
+    served.kill_group()  # nothing of its group is left: it returns at once

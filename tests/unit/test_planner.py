@@ -73,7 +73,9 @@ def test_a_partial_run_is_recrawled_after_a_doubling_back_off() -> None:
 
     closed = datetime(2025, 9, 24, 8, 0, tzinfo=UTC)
 
-    def after(closes: int, hours: float, pages_left: bool = False, attempt: int = 1) -> list[CrawlOrder]:
+    def after(
+        closes: int, hours: float, pages_left: bool = False, attempt: int = 1
+    ) -> list[CrawlOrder]:
         partial = PartialRun(7, attempt, closed, closes, pages_left, sampled=False)
         stale = store(1, last_observed=date(2025, 9, 1), partial=partial)
         return plan([stale], TODAY, now=closed + timedelta(hours=hours))
@@ -86,3 +88,16 @@ def test_a_partial_run_is_recrawled_after_a_doubling_back_off() -> None:
     assert after(1, 2, pages_left=True)[0].resume_run == 7  # pages left: resumed, same id
     assert after(3, 5, pages_left=True, attempt=3)[0].resume_run is None  # third attempt done
     assert plan([store(1, partial=PartialRun(7, 1, closed, 1, False, False))], TODAY) == []
+
+
+def test_with_every_crawl_sampled_a_recent_sample_counts_as_the_stores_crawl() -> None:
+    policy = Policy(sample_every_crawl=50)
+    stores = [
+        store(1, last_observed=None, last_sampled=TODAY),  # sampled today: not due
+        store(2, last_observed=None, last_sampled=date(2025, 9, 20)),  # sampled days ago
+        store(3, last_observed=None),  # never crawled
+    ]
+    orders = plan(stores, TODAY, policy)
+    assert [(o.store_pk, o.reason) for o in orders] == [(3, "never_crawled"), (2, "stale")]
+    assert {policy.sample_for(o) for o in orders} == {50}
+    assert [o.store_pk for o in plan(stores, TODAY)] == [1, 2, 3]  # samples alone: never crawled

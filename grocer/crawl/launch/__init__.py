@@ -8,7 +8,9 @@ name Scrapyd gives it; the crawl's run lifecycle (:mod:`grocer.crawl.run`) opens
 Outcomes are read from the database (:meth:`~Launcher.poll`), never from a process.
 
 Implementations: :class:`~grocer.crawl.launch.local.LocalLauncher` (a ``scrapy crawl``
-subprocess per store, or a batch in this process).
+subprocess per store, or a batch in this process) and
+:class:`~grocer.crawl.launch.scrapyd.ScrapydLauncher` (Scrapyd nodes).  The daemon drives
+either through :class:`DaemonLauncher`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,29 @@ class Launcher(Protocol):
         ...
 
 
+class DaemonLauncher(Launcher, Protocol):
+    """What the daemon needs of a launcher beyond :class:`Launcher`."""
+
+    refused: dict[str, str]  # store -> why it was refused, of the latest start()
+
+    def take_over(self) -> list[runs.LaunchedRun]:
+        """At the daemon's start: the runs that outlived the last daemon, which the daemon
+        follows (waiting ones are started)."""
+        ...
+
+    def tick(self) -> None:
+        """The watch's work: ended crawls recorded, waiting runs started."""
+        ...
+
+    def resumable(self) -> list[runs.LaunchedRun]:
+        """The interrupted runs the daemon resumes through this launcher."""
+        ...
+
+    def stop_all(self, grace: float) -> None:
+        """The daemon stops: what the launcher must stop, stopped."""
+        ...
+
+
 @dataclass(frozen=True)
 class PlannedRun:
     """A run made for a crawl: its id and the store it crawls (None for a locator)."""
@@ -84,10 +109,10 @@ def plan_runs(
     spider: str,
     stores: Sequence[str | None],
     args: Mapping[str, Any],
-    node: str = runs.LOCAL,
+    node: str | None = runs.LOCAL,
 ) -> tuple[list[PlannedRun], dict[str, str]]:
-    """Create a ``pending`` run per crawlable store; returns the runs and, per refused
-    store, why.
+    """Create a ``pending`` run per crawlable store (on ``node``; None: to be dispatched);
+    returns the runs and, per refused store, why.
 
     Raises:
         ValueError: a store id the retailer cannot have (nothing is created then).

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from grocer.config import Config
-from grocer.constants import FAILED, PENDING, RUNNING
+from grocer.constants import FAILED, INTERRUPTED, PENDING, RUNNING
 from grocer.crawl.launch import PlannedRun, crawl_arguments, plan_runs
 from grocer.crawl.launch.in_process import crawl_in_process
 from grocer.db import runs
@@ -158,6 +158,39 @@ class LocalLauncher:
         process = _Process(PlannedRun(run_id, store_id), spider, None, pid)
         self.processes[run_id] = process
         logger.info("run %s: adopted %s %s (pid %s)", run_id, spider, store_id or "", pid)
+
+    # ------------------------------------------------------------------ the daemon's surface
+
+    def take_over(self) -> list[runs.LaunchedRun]:
+        """At a daemon's start: crawls of this host that outlived the last daemon are watched,
+        not started again; runs whose process is gone are interrupted (the daemon resumes
+        them); pending runs whose process never started are started.  Returns the runs
+        followed."""
+        with self.engine.connect() as connection:
+            found = runs.local_runs(connection, (RUNNING, PENDING), runs.this_host())
+        followed = []
+        for run in found:
+            if run.status == RUNNING and run.pid and runs.process_alive(run.pid):
+                self.adopt(run.id, run.pid, run.spider, run.store_id)
+            elif run.status == RUNNING:
+                in_transaction(
+                    self.engine, lambda c, i=run.id: runs.mark_interrupted(c, i, "killed")
+                )
+                continue
+            else:
+                self.launch_pending(run.id)
+            followed.append(run)
+        return followed
+
+    def tick(self) -> None:
+        """Record how ended crawl processes left their runs, stop those past the timeout."""
+        self.reap()
+
+    def resumable(self) -> list[runs.LaunchedRun]:
+        """Interrupted runs of this host whose process has ended."""
+        with self.engine.connect() as connection:
+            waiting = runs.local_runs(connection, (INTERRUPTED,), runs.this_host())
+        return [run for run in waiting if run.id not in self.processes]
 
     def _spawn(
         self,

@@ -54,7 +54,10 @@ def test_the_json_object_has_the_fields_issue_25_lists(
     job_ran(engine, "crawls", "ok")
 
     got = status_json(cli, "--limit", "1")
-    assert list(got) == ["as_of", "companies", "stale", "runs", "daemon", "healthy", "problems"]
+    assert list(got) == [
+        "as_of", "companies", "stale", "runs", "nodes", "daemon", "healthy", "problems"
+    ]  # fmt: skip
+    assert got["nodes"] == []  # no Scrapyd node ever seen
     assert got["as_of"] == D10.isoformat()
     assert got["companies"] == {"aldi": {"fresh": 1, "stale": 1, "never": 0}}
     assert got["stale"] == [
