@@ -3,6 +3,7 @@ own (Scrapyd and its crawls join it), spoken to over HTTP."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -35,12 +36,14 @@ class Node:
     url: str
     folder: Path  # $GROCER_DATA_DIR/nodes/<port>
     log: Path  # its output (Scrapyd's log)
+    auth: str | None = None  # "user:password" when it requires basic auth
 
     @classmethod
     def start(
         cls, port: int, env: dict[str, str], cwd: Path, *, slots: int = 2, source: str | None = None
     ) -> Node:
-        """Launch ``grocer node serve`` (output to ``cwd/node-<port>.log``)."""
+        """Launch ``grocer node serve`` (output to ``cwd/node-<port>.log``); with
+        ``SCRAPYD_USERNAME``/``SCRAPYD_PASSWORD`` in ``env`` it is spoken to with them."""
         command = [sys.executable, "-m", "grocer.cli", "node", "serve", "--port", str(port),
                    "--slots", str(slots)]  # fmt: skip
         if source:
@@ -52,11 +55,21 @@ class Node:
                 start_new_session=True,
             )  # fmt: skip
         folder = Path(env["GROCER_DATA_DIR"]) / "nodes" / str(port)
-        return cls(process, f"http://127.0.0.1:{port}", folder, log)
+        auth = None
+        if env.get("SCRAPYD_USERNAME") and env.get("SCRAPYD_PASSWORD"):
+            auth = f"{env['SCRAPYD_USERNAME']}:{env['SCRAPYD_PASSWORD']}"
+        return cls(process, f"http://127.0.0.1:{port}", folder, log, auth)
+
+    def _request(self, path: str, body: bytes | None = None) -> urllib.request.Request:
+        request = urllib.request.Request(f"{self.url}/{path}", data=body)
+        if self.auth:
+            token = base64.b64encode(self.auth.encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        return request
 
     def get(self, path: str) -> tuple[int, Any]:
         try:
-            with urllib.request.urlopen(f"{self.url}/{path}", timeout=10) as answer:
+            with urllib.request.urlopen(self._request(path), timeout=10) as answer:
                 return answer.status, json.load(answer)
         except urllib.error.HTTPError as error:
             with error:
@@ -64,7 +77,7 @@ class Node:
 
     def post(self, path: str, fields: list[tuple[str, str]]) -> Any:
         body = urllib.parse.urlencode(fields).encode()
-        with urllib.request.urlopen(f"{self.url}/{path}", data=body, timeout=30) as answer:
+        with urllib.request.urlopen(self._request(path, body), timeout=30) as answer:
             return json.load(answer)
 
     def output(self) -> str:

@@ -9,7 +9,16 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
 
-from grocer.constants import COMPLETE, FAILED, FULL_RUN, PARTIAL, PENDING, RUNNING, SAMPLE_RUN
+from grocer.constants import (
+    COMPLETE,
+    FAILED,
+    FULL_RUN,
+    INTERRUPTED,
+    PARTIAL,
+    PENDING,
+    RUNNING,
+    SAMPLE_RUN,
+)
 from grocer.db.models import AnalysisRun, CrawlRun, GroupMembership, Store
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
 from grocer.scheduler.planner import PartialRun, StoreState
@@ -142,12 +151,13 @@ def _aware(moment: datetime) -> datetime:
 
 
 def busy_runs(connection: Connection) -> list[tuple[str, str]]:
-    """(company, store id) of every pending or running store crawl, on any node: a store is
-    crawled by one run at a time, and the limits count these."""
+    """(company, store id) of every pending, running or interrupted (about to be resumed)
+    store crawl, on any node: a store is crawled by one run at a time, and the limits count
+    these, so a run resumed after its node was lost still has its retailer's slot."""
     rows = connection.execute(
         select(CrawlRun.company_id, Store.retailer_store_id)
         .join(Store, Store.id == CrawlRun.store_id)
-        .where(CrawlRun.status.in_((PENDING, RUNNING)))
+        .where(CrawlRun.status.in_((PENDING, RUNNING, INTERRUPTED)))
     )
     return [(COMPANY_SLUGS[company_id], store_id) for company_id, store_id in rows]
 
