@@ -126,14 +126,18 @@ class Daemon:
                 logger.warning("run %s: heartbeat stale, marked interrupted", run_id)
             self.launcher.tick()
             statuses = self.launcher.poll(list(self.crawls))
+            freed = False
             for run_id in list(self.crawls):
                 status = statuses.get(run_id)
                 if status is None or status in runs.TERMINAL:
                     crawl = self.crawls.pop(run_id)
+                    freed = True
                     if status == COMPLETE:
                         self._after_complete(crawl, run_id)
             if not self.stopping.is_set():
                 self._resume_interrupted()
+            if freed and "crawls" in self.options.jobs:
+                self._fill_slots()  # a freed slot waits for no crawl tick
 
     def _after_complete(self, crawl: _Crawl, run_id: int) -> None:
         if crawl.spider == "coles" and not crawl.sampled and not self.stopping.is_set():
@@ -158,36 +162,40 @@ class Daemon:
     def crawl_tick(self) -> None:
         """Launch the most urgent due stores into the free slots."""
         with self._lock:
-            if self.stopping.is_set():
-                return
-            now = datetime.now(UTC)  # the back-off of partial stores is wall-clock time
-            with self.engine.connect() as connection:
-                states = store_states(
-                    connection,
-                    companies=list(self.options.companies) or None,
-                    store_ids=list(self.options.stores) or None,
-                    now=now,
-                )
-                busy = busy_runs(connection)
-            taken = {(company, store) for company, store in busy}
-            per_company: dict[str, int] = {}
-            for company, _ in busy:
-                per_company[company] = per_company.get(company, 0) + 1
-            due = [
-                order
-                for order in plan(states, self.clock.today(), self.options.policy, now)
-                if (order.company, order.store_id) not in taken
-            ]
-            for order in take_within_limits(
-                due, per_company, self.options.per_company, self.max_crawls
-            ):
-                if order.resume_run is not None:  # a partial run with pages left
-                    self.launcher.resume(order.resume_run)
-                    self.crawls[order.resume_run] = _Crawl(order.company, order.sampled)
-                    logger.info("run %s resumed (%s)", order.resume_run, order.reason)
-                    continue
-                sample = self.options.policy.sample_for(order)
-                self._launch(order.company, order.store_id, {"sample": sample}, order.reason)
+            self._fill_slots()
+
+    def _fill_slots(self) -> None:
+        """The crawl tick's work (the caller holds the lock)."""
+        if self.stopping.is_set():
+            return
+        now = datetime.now(UTC)  # the back-off of partial stores is wall-clock time
+        with self.engine.connect() as connection:
+            states = store_states(
+                connection,
+                companies=list(self.options.companies) or None,
+                store_ids=list(self.options.stores) or None,
+                now=now,
+            )
+            busy = busy_runs(connection)
+        taken = {(company, store) for company, store in busy}
+        per_company: dict[str, int] = {}
+        for company, _ in busy:
+            per_company[company] = per_company.get(company, 0) + 1
+        due = [
+            order
+            for order in plan(states, self.clock.today(), self.options.policy, now)
+            if (order.company, order.store_id) not in taken
+        ]
+        for order in take_within_limits(
+            due, per_company, self.options.per_company, self.max_crawls
+        ):
+            if order.resume_run is not None:  # a partial run with pages left
+                self.launcher.resume(order.resume_run)
+                self.crawls[order.resume_run] = _Crawl(order.company, order.sampled)
+                logger.info("run %s resumed (%s)", order.resume_run, order.reason)
+                continue
+            sample = self.options.policy.sample_for(order)
+            self._launch(order.company, order.store_id, {"sample": sample}, order.reason)
 
     def _launch(self, spider: str, store_id: str, args: dict[str, Any], why: str) -> None:
         for run_id in self.launcher.start(spider, [store_id], args):

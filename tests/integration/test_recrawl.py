@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from grocer.config import load_config
 from grocer.constants import COMPLETE, PARTIAL
+from grocer.crawl.launch import plan_runs
 from grocer.db import runs
 from grocer.db.store_rows import COMPANY_IDS, StoreRow, ensure_store
 from grocer.scheduler.clock import ScaledClock
@@ -77,3 +78,54 @@ def test_partial_stores_are_resumed_or_crawled_anew_after_the_back_off(
         return
     assert launcher.resumed == [left]
     assert launcher.started == [("aldi", ["G103"], {"sample": None})]
+
+
+class RowLauncher:
+    """Makes the pending rows a launcher makes; runs nothing."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.started: list[str | None] = []
+
+    def start(self, spider: str, stores: list[str], args: Any = None) -> list[int]:
+        planned, _ = plan_runs(self.engine, spider, stores, args or {})
+        self.started += [run.store_id for run in planned]
+        return [run.run_id for run in planned]
+
+    def tick(self) -> None:
+        pass
+
+    def poll(self, run_ids: list[int]) -> dict[int, str]:
+        with self.engine.connect() as connection:
+            return runs.statuses(connection, run_ids)
+
+    def resumable(self) -> list[Any]:
+        return []
+
+
+def test_a_slot_freed_by_a_run_that_ended_is_filled_at_the_next_watch(
+    engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl tick comes every ten minutes; a crawl that ended leaves no slot idle that
+    long: the watch (every few seconds) plans into it."""
+    monkeypatch.setenv("GROCER_DATABASE_URL", db_url)
+    monkeypatch.setenv("GROCER_DATA_DIR", str(tmp_path))
+    options = DaemonOptions(stores=[("aldi", "G102"), ("aldi", "G103")], per_company=1)
+    daemon = Daemon(load_config(), engine, ScaledClock(start=datetime(2025, 9, 17)), options)
+    launcher = RowLauncher(engine)
+    daemon.launcher = launcher  # type: ignore[assignment]
+    daemon.crawl_tick()
+    assert len(launcher.started) == 1  # one slot for Aldi
+    daemon.watch()
+    assert len(launcher.started) == 1  # its run still pending: no slot free
+    with engine.begin() as connection:
+        run_id = max(daemon.crawls)
+        attempt = runs.open_attempt(connection, run_id, host=runs.this_host(), pid=1)
+        assert attempt is not None
+        runs.date_run(connection, run_id, date(2025, 9, 17))
+        runs.close_run(
+            connection, run_id, attempt=attempt, status=COMPLETE, finish_reason="finished",
+            items=10, rejected=0, stats={},
+        )  # fmt: skip
+    daemon.watch()
+    assert sorted(launcher.started) == ["G102", "G103"]
