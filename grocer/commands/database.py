@@ -1,4 +1,5 @@
-"""``grocer db upgrade``: create or migrate the schema."""
+"""``grocer db upgrade``: create or migrate the schema; ``grocer db rebuild-search``: index
+every product for search again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,19 @@ def upgrade(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def rebuild_search(args: argparse.Namespace, config: Config) -> int:
+    from grocer.db.search import rebuild
+
+    engine = open_database(config)
+    with engine.begin() as connection:
+        count = rebuild(connection)
+    print(f"search index rebuilt: {count} products indexed")
+    return 0
+
+
 def register(commands: Commands) -> None:
     db = subgroup(commands, "db", "database schema")
     db.add_parser("upgrade", help="create or migrate the schema").set_defaults(handler=upgrade)
+    db.add_parser(
+        "rebuild-search", help="rebuild the product search index from the products"
+    ).set_defaults(handler=rebuild_search)

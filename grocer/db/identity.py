@@ -2,8 +2,8 @@
 
 A batch of observations is matched in bulk against id maps filled from the database as they
 are met (or preloaded for a whole company); new products and listings are inserted with one
-statement each, and a barcode that reveals two products to be one merges them
-(:func:`grocer.db.merge.merge_products`).
+statement each (and indexed for search, :mod:`grocer.db.search`), and a barcode that reveals
+two products to be one merges them (:func:`grocer.db.merge.merge_products`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from grocer.db.bulk import insert_returning_ids
 from grocer.db.merge import merge_products
 from grocer.db.models import Listing, Product
 from grocer.db.reference_rows import ReferenceRows, chunks
+from grocer.db.search import index_products
 from grocer.db.store_rows import COMPANY_IDS
 from grocer.normalize.product import Observation
 
@@ -283,6 +284,7 @@ class ProductIdentities:
             for r in rows
         ]
         real = insert_returning_ids(connection, Product.__table__, values)
+        index_products(connection, real)  # searchable once the batch commits
         mapping = {-(i + 1): pid for i, pid in enumerate(real)}
         for planned, pid in mapping.items():
             self.product_barcode[pid] = self.product_barcode.pop(planned, None)

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import Connection, delete, or_, select, update
 
 from grocer.db.models import Bargain, Embedding, Listing, Product, Substitution
+from grocer.db.search import drop_from_index
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,7 @@ def merge_products(connection: Connection, survivor: int, loser: int, *, reason:
 
     Substitutions, embeddings and bargains of the loser are recomputed by the next analysis
     run; the loser's matching key and barcode check time pass to the survivor when it has none.
+    The loser leaves the search index (:mod:`grocer.db.search`) in the same transaction.
     """
     if survivor == loser:
         return
@@ -33,6 +35,7 @@ def merge_products(connection: Connection, survivor: int, loser: int, *, reason:
     connection.execute(delete(Embedding).where(Embedding.product_id == loser))
     connection.execute(delete(Bargain).where(Bargain.product_id == loser))
     connection.execute(delete(Product).where(Product.id == loser))
+    drop_from_index(connection, [loser])  # the survivor keeps its name and brand: indexed
     if lost is not None:
         kept = connection.execute(
             select(Product.matching_key, Product.barcode_checked_at).where(Product.id == survivor)

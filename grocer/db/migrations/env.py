@@ -6,6 +6,7 @@ from alembic import context
 
 from grocer.db.engine import make_engine
 from grocer.db.models import Base
+from grocer.db.search import outside_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,6 +18,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=outside_models,  # the search index lives outside the models
     )
     with context.begin_transaction():
         context.run_migrations()
