@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
@@ -77,6 +79,47 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # no journal_mode here: a read-only connection cannot change it (make_engine set WAL)
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def make_read_only_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine that cannot write: SQLite opened as a ``file:...?mode=ro`` URI (and
+    ``query_only``), PostgreSQL with ``default_transaction_read_only=on``.  A read-only SQLite
+    connection reads a WAL database while a writer commits; nothing is created, nor migrated.
+
+    A missing SQLite file fails at the first connection (``unable to open database file``).
+    """
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("a read-only engine needs a SQLite file, not an in-memory database")
+        path = Path(parsed.database).expanduser().resolve()
+        uri = f"file:{quote(path.as_posix())}?mode=ro"
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(
+                uri, uri=True, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+            )
+
+        # the file URL keeps SQLAlchemy's file-database pool; the creator opens it read-only
+        engine = create_engine(url, creator=connect, **kwargs)
+        event.listen(engine, "connect", _sqlite_read_only_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    options = connect_args.get("options", "")
+    connect_args["options"] = f"{options} -c default_transaction_read_only=on".strip()
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -15,7 +15,7 @@ from tests.prerequisites import ROOT
 
 PACKAGE = ROOT / "grocer"
 MAX_LINES = 450
-SCRAPY_FREE = ("grocer.ingest", "grocer.db", "grocer.normalize", "grocer.analysis")
+SCRAPY_FREE = ("grocer.ingest", "grocer.db", "grocer.normalize", "grocer.analysis", "grocer.api")
 CRAWL_STARTERS = ("grocer/crawl/launch", "grocer/crawl/launch.py", "grocer/crawl/commands")
 CRAWLER_CLASSES = {"CrawlerProcess", "CrawlerRunner", "AsyncCrawlerProcess", "AsyncCrawlerRunner"}
 WRITES = {"insert", "update", "delete", "insert_rows", "insert_returning_ids"}
@@ -218,17 +218,32 @@ def test_crawls_are_started_only_by_the_launcher_and_the_crawl_command() -> None
     assert crawl_starts(launcher / "local.py") and crawl_starts(launcher / "in_process.py")
 
 
+def scrapy_modules_after(code: str) -> str:
+    """The Scrapy modules a fresh interpreter holds after running ``code`` (``[]``: none)."""
+    code += "\nprint(sorted(m for m in sys.modules if m == 'scrapy' or m.startswith('scrapy.')))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 @pytest.mark.parametrize("package", SCRAPY_FREE)
 def test_the_lower_layers_import_no_scrapy(package: str) -> None:
-    code = (
+    found = scrapy_modules_after(
         "import importlib, pkgutil, sys\n"
         f"import {package} as package\n"
         "for info in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
         "    if '.migrations' not in info.name:\n"
         "        importlib.import_module(info.name)\n"
-        "print(sorted(m for m in sys.modules if m == 'scrapy' or m.startswith('scrapy.')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    assert found == "[]", f"{package} imports Scrapy: {found[:300]}"
+
+
+def test_the_serving_process_imports_no_scrapy() -> None:
+    """``grocer serve``: the CLI with every command registered, the API and uvicorn."""
+    found = scrapy_modules_after(
+        "import sys, uvicorn, grocer.api.app, grocer.commands.serve, grocer.cli\n"
+        "import grocer.commands as commands\n"
+        "commands.command_modules()\n"
     )
-    assert done.stdout.strip() == "[]", f"{package} imports Scrapy: {done.stdout[:300]}"
+    assert found == "[]", f"grocer serve imports Scrapy: {found[:300]}"
