@@ -169,6 +169,7 @@ def specials_statement(
     carry_days: int,
     store_ids: Sequence[int] | None = None,
     company_ids: Sequence[int] | None = None,
+    listing_ids: Sequence[int] | None = None,
 ) -> Select[Any]:
     """Listings on special as of ``as_of``, each joined to its history rows in the window.
 
@@ -227,6 +228,8 @@ def specials_statement(
     )
     if store_ids is not None:
         statement = statement.where(special.store_id.in_(store_ids))
+    if listing_ids is not None:
+        statement = statement.where(special.listing_id.in_(listing_ids))
     if company_ids is not None:
         # The company is the store's: filter through the stores table.
         statement = statement.join(Store, Store.id == special.store_id).where(
@@ -259,6 +262,7 @@ def find_specials(
     carry_days: int = CARRY_DAYS,
     store_ids: Sequence[int] | None = None,
     company_ids: Sequence[int] | None = None,
+    listing_ids: Sequence[int] | None = None,
 ) -> list[SpecialCheck]:
     """Judge every listing on special as of a date against its own price history.
 
@@ -283,6 +287,7 @@ def find_specials(
         carry_days: how long an observed price holds unobserved (see :func:`weigh_history`).
         store_ids: only these stores.
         company_ids: only stores of these companies.
+        listing_ids: only these listings.
 
     Returns:
         One :class:`SpecialCheck` per listing on special, ordered by store and listing.
@@ -296,11 +301,11 @@ def find_specials(
             return find_specials(
                 opened, as_of=as_of, window_days=window_days, min_history_days=min_history_days,
                 current_days=current_days, carry_days=carry_days, store_ids=store_ids,
-                company_ids=company_ids,
+                company_ids=company_ids, listing_ids=listing_ids,
             )  # fmt: skip
     statement = specials_statement(
         as_of, window_days=window_days, current_days=current_days, carry_days=carry_days,
-        store_ids=store_ids, company_ids=company_ids,
+        store_ids=store_ids, company_ids=company_ids, listing_ids=listing_ids,
     )  # fmt: skip
     specials: dict[tuple[int, int], Any] = {}
     histories: dict[tuple[int, int], list[Interval]] = defaultdict(list)

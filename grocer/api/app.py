@@ -29,7 +29,10 @@ from sqlalchemy import Engine
 from starlette.middleware.cors import CORSMiddleware
 
 from grocer.api.metrics import Metrics, MetricsMiddleware
+from grocer.api.products import products_router
+from grocer.api.responses import error
 from grocer.api.status import database_name, status_object
+from grocer.api.stores import stores_router
 
 CORS_ENV = "GROCER_CORS_ORIGINS"
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
@@ -48,11 +51,6 @@ def swagger_assets() -> Path:
 def cors_origins(environ: Mapping[str, str]) -> list[str]:
     """``GROCER_CORS_ORIGINS``: comma-separated origins; none by default."""
     return [o.strip() for o in environ.get(CORS_ENV, "").split(",") if o.strip()]
-
-
-def error(status: int, message: str, **extra: Any) -> JSONResponse:
-    """A JSON error body: ``{"detail": message, ...}``."""
-    return JSONResponse({"detail": message, **extra}, status_code=status)
 
 
 def status_router(engine: Engine, environ: Mapping[str, str] | None, database: str) -> APIRouter:
@@ -134,6 +132,8 @@ def create_app(
         return error(422, f"bad parameter: {', '.join(names)}", errors=_plain(errors))
 
     app.include_router(status_router(engine, environ, database or database_name(engine)))
+    app.include_router(products_router(engine, environ))
+    app.include_router(stores_router(engine))
 
     @app.get("/metrics", include_in_schema=False)
     def get_metrics() -> Response:

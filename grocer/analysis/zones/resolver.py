@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import product as pairs
 from typing import Any
 
 from sqlalchemy import (
@@ -204,6 +205,7 @@ def latest_prices(
     fresh_days: int,
     store_ids: Sequence[int] | None = None,
     company_ids: Sequence[int] | None = None,
+    listing_ids: Sequence[int] | None = None,
 ) -> list[ResolvedPrice]:
     """Each (store, listing)'s newest price interval that is fresh on ``as_of``.
 
@@ -218,6 +220,7 @@ def latest_prices(
         fresh_days: how old ``last_seen`` may be (DESIGN §5: 7 for bargains).
         store_ids: only these stores; None for every store (of ``company_ids``).
         company_ids: only stores of these companies; None for every company.
+        listing_ids: only these listings; None for every listing.
 
     Returns:
         One :class:`ResolvedPrice` per (store, listing), ordered by store then listing.
@@ -227,8 +230,9 @@ def latest_prices(
     if stores_wanted == []:
         return []
     best: dict[tuple[int, int], tuple[tuple[date, bool, date], ResolvedPrice]] = {}
-    for stores in _chunks(stores_wanted):
-        stmt = _own_rows(low, as_of, stores, None).union_all(_anchor_rows(low, as_of, stores, None))
+    for stores, listings in pairs(_chunks(stores_wanted), list(_chunks(listing_ids))):
+        own = _own_rows(low, as_of, stores, listings)
+        stmt = own.union_all(_anchor_rows(low, as_of, stores, listings))
         for row in connection.execute(stmt):
             resolved = _resolved(row)
             if resolved.first_seen > as_of or resolved.last_seen < low:

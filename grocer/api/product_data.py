@@ -1,0 +1,211 @@
+"""What ``/v1/products/...`` reads: a product with its listings, their current prices (the
+zone resolver's :func:`latest_prices`, judged by :func:`find_specials`) and substitutes, and
+the price intervals of its listings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from grocer.analysis.specials import SpecialCheck, find_specials
+from grocer.analysis.substitutions.readers import substitutes_of
+from grocer.analysis.zones.resolver import ResolvedPrice, latest_prices, store_history
+from grocer.api.responses import number
+from grocer.db.models import Brand, Company, Listing, Price, Product, Store, StoreGroup
+from grocer.health.freshness import fresh_days
+
+
+def product_id_by_barcode(connection: Connection, code: str) -> int | None:
+    """The product holding the cleaned GTIN ``code``; None if none."""
+    return connection.execute(select(Product.id).where(Product.barcode == code)).scalar()
+
+
+def _listings(connection: Connection, product_id: int) -> list[Any]:
+    return list(
+        connection.execute(
+            select(Listing.id, Listing.company_id, Company.slug, Listing.sku, Listing.url)
+            .join(Company, Company.id == Listing.company_id)
+            .where(Listing.product_id == product_id)
+            .order_by(Company.slug, Listing.sku, Listing.id)
+        )
+    )
+
+
+def _special(check: SpecialCheck | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {
+        "verdict": check.verdict,
+        "claimed_discount": number(check.claimed_discount),
+        "real_discount": number(check.real_discount),
+    }
+
+
+def _current(
+    connection: Connection,
+    listings: list[Any],
+    as_of: date | None,
+    environ: Mapping[str, str] | None,
+) -> dict[int, list[dict[str, Any]]]:
+    """Per listing, its current price at each store as of ``as_of`` (fresh for its company)."""
+    current: dict[int, list[dict[str, Any]]] = {row.id: [] for row in listings}
+    if as_of is None or not listings:
+        return current
+    by_company: dict[int, list[int]] = {}
+    slugs = {row.company_id: row.slug for row in listings}
+    for row in listings:
+        by_company.setdefault(row.company_id, []).append(row.id)
+    resolved: list[ResolvedPrice] = []
+    for company, ids in sorted(by_company.items()):
+        days = fresh_days(slugs[company], environ)
+        resolved += latest_prices(
+            connection, as_of, fresh_days=days, company_ids=[company], listing_ids=ids
+        )
+    checks = {
+        (c.store_id, c.listing_id): c
+        for c in find_specials(connection, as_of=as_of, listing_ids=list(current))
+    }
+    names = _retailer_ids(connection, {r.store_id for r in resolved})
+    for price in resolved:
+        check = checks.get((price.source_store_id, price.listing_id))
+        if check is not None and check.price_id != price.price_id:
+            check = None
+        current[price.listing_id].append(
+            {
+                "store_id": names[price.store_id],
+                "price": number(price.price),
+                "was_price": number(price.was_price),
+                "unit_price": number(price.unit_price),
+                "unit": price.unit,
+                "special": _special(check),
+            }
+        )
+    return current
+
+
+def _retailer_ids(connection: Connection, store_ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(store_ids))
+    if not wanted:
+        return {}
+    stmt = select(Store.id, Store.retailer_store_id).where(Store.id.in_(wanted))
+    return {store: retailer for store, retailer in connection.execute(stmt)}
+
+
+def _substitutes(connection: Connection, product_id: int) -> list[dict[str, Any]]:
+    rows = substitutes_of(connection, product_id)
+    ids = [row.product_id for row in rows]
+    names: dict[int, str] = {}
+    if ids:
+        stmt = select(Product.id, Product.name).where(Product.id.in_(ids))
+        names = {product: name for product, name in connection.execute(stmt)}
+    return [
+        {"id": row.product_id, "name": names[row.product_id], "level": row.level,
+         "score": row.score}
+        for row in rows
+    ]  # fmt: skip
+
+
+def product_detail(
+    connection: Connection,
+    product_id: int,
+    as_of: date | None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """The body of ``GET /v1/products/{id}``; None for an unknown product.
+
+    Raises:
+        ValueError: a bad ``GROCER_FRESH_DAYS``.
+    """
+    row = connection.execute(
+        select(Product.id, Product.name, Brand.name.label("brand"), Product.size_text,
+               Product.barcode)
+        .outerjoin(Brand, Brand.id == Product.brand_id)
+        .where(Product.id == product_id)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    listings = _listings(connection, product_id)
+    current = _current(connection, listings, as_of, environ)
+    return {
+        "id": row.id,
+        "name": row.name,
+        "brand": row.brand,
+        "size": row.size_text,
+        "barcodes": [row.barcode] if row.barcode else [],
+        "listings": [
+            {"company": r.slug, "sku": r.sku, "url": r.url, "current": current[r.id]}
+            for r in listings
+        ],
+        "substitutes": _substitutes(connection, product_id),
+    }
+
+
+def product_exists(connection: Connection, product_id: int) -> bool:
+    return (
+        connection.execute(select(Product.id).where(Product.id == product_id)).first() is not None
+    )
+
+
+def store_exists(connection: Connection, store_id: int) -> bool:
+    return connection.execute(select(Store.id).where(Store.id == store_id)).first() is not None
+
+
+def zone_anchor(connection: Connection, zone_id: int) -> int | None:
+    """The anchor store of the zone (``store_groups.id``); None for an unknown zone."""
+    stmt = select(StoreGroup.anchor_store_id).where(StoreGroup.id == zone_id)
+    return connection.execute(stmt).scalar()
+
+
+def _interval(price: Any, store_id: int, company: str) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "company": company,
+        "price": number(price.price),
+        "was_price": number(price.was_price),
+        "unit_price": number(price.unit_price),
+        "unit": price.unit,
+        "is_special": bool(price.is_special),
+        "promo_text": price.promo_text,
+        "first_seen": price.first_seen,
+        "last_seen": price.last_seen,
+        "source_store_id": price.source_store_id,
+    }
+
+
+def price_history(
+    connection: Connection,
+    product_id: int,
+    *,
+    store_id: int | None = None,
+    low: date | None = None,
+    high: date | None = None,
+) -> list[dict[str, Any]]:
+    """The product's price intervals overlapping ``[low, high]`` (None: unbounded): a store's
+    through :func:`store_history` (its anchors' rows on its membership days), or with no store
+    every stored interval of the product's listings, ordered by store, listing, first day."""
+    listings = {row.id: row.slug for row in _listings(connection, product_id)}
+    if not listings:
+        return []
+    if store_id is not None:
+        rows: Iterable[Any] = (
+            price
+            for price in store_history(connection, store_id, since=low)
+            if price.listing_id in listings
+        )
+    else:
+        stmt = (
+            select(Price, Price.store_id.label("source_store_id"))
+            .where(Price.listing_id.in_(sorted(listings)))
+            .order_by(Price.store_id, Price.listing_id, Price.first_seen)
+        )
+        if low is not None:
+            stmt = stmt.where(Price.last_seen >= low)
+        rows = connection.execute(stmt)
+    return [
+        _interval(row, row.store_id, listings[row.listing_id])
+        for row in rows
+        if high is None or row.first_seen <= high
+    ]
