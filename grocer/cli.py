@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not args.verbose:  # APScheduler logs every run of every job at INFO
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     config = load_config(dev=True if args.dev else None)
     handler: Handler = args.handler
     return handler(args, config)

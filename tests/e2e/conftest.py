@@ -68,10 +68,15 @@ class Crawler:
         return done.stderr
 
     def start(self, spider: str, *args: str, **spider_args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            self.command(spider, *args, **spider_args), cwd=ROOT, env=self.env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        """Start a crawl in the background; its log goes to a file in the data folder (a pipe
+        nobody reads would stall the crawl once full)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.data_dir / f"{spider}-{time.monotonic_ns()}.log"
+        with log.open("w") as stderr:
+            return subprocess.Popen(
+                self.command(spider, *args, **spider_args), cwd=ROOT, env=self.env(),
+                stdout=subprocess.DEVNULL, stderr=stderr, text=True,
+            )  # fmt: skip
 
     def engine(self) -> Engine:
         return make_engine(f"sqlite:///{self.database}")

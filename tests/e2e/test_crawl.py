@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from grocer.db.migrate import upgrade
-from grocer.db.models import Price, Store
+from grocer.db.models import CrawlPage, Price, Store
 from grocer.ingest.runner import ingest_files
 from grocer.sim.server import SimulatorServer
 from tests.e2e.conftest import (
@@ -163,6 +163,14 @@ def test_an_interrupted_crawl_resumes_without_repeating_pages(
     first_attempt = listing_requests(sim, "woolworths")
     assert first_attempt < full
     [stopped] = runs(crawler.engine())
+    with crawler.engine().connect() as connection:
+        committed = connection.execute(
+            select(func.count())
+            .select_from(CrawlPage)
+            .where(CrawlPage.run_id == stopped["id"], CrawlPage.page.not_like("%#end"))
+        ).scalar_one()
+    # what the first attempt fetched but did not commit is what was in flight when it stopped
+    assert first_attempt - committed <= 2 * concurrency
     assert stopped["status"] == ("interrupted" if sig == signal.SIGINT else "running")
     jobs = crawler.data_dir / "jobs" / str(stopped["id"])  # one job directory per run
     assert jobs.is_dir()
@@ -171,7 +179,8 @@ def test_an_interrupted_crawl_resumes_without_repeating_pages(
     sim.set_faults(None)
     crawler.run("woolworths", *settings, store="1147")
     assert_matches_truth(crawler, "woolworths", "1147", START_DATE)
-    assert listing_requests(sim, "woolworths") <= full + concurrency
+    # the resumed attempt fetches exactly the pages the first did not commit
+    assert listing_requests(sim, "woolworths") - first_attempt == full - committed
     assert not jobs.exists()
     history = runs(crawler.engine())
     assert len(history) == 1  # the restart continued the interrupted run

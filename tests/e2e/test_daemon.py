@@ -60,7 +60,9 @@ def test_the_daemon_crawls_when_due_runs_maintenance_and_stops_cleanly(tmp_path:
             "--stores", STORES, "--grace", "5", "--jobs", "crawls,maintenance",
             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
         ]  # fmt: skip
-        daemon = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        log = tmp_path / "daemon.log"
+        with log.open("w") as stderr:
+            daemon = subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr, text=True)
         engine = make_engine(f"sqlite:///{tmp_path / 'grocer-dev.sqlite3'}")
         try:
             # a crawl killed part-way is retried and resumed by the daemon
@@ -70,11 +72,14 @@ def test_the_daemon_crawls_when_due_runs_maintenance_and_stops_cleanly(tmp_path:
                 os.kill(pid, signal.SIGKILL)
             time.sleep(6 * DAY_SECONDS)
             # a slow (busy) machine fits fewer crawls into a simulated day: give it time
-            wait_until(lambda: crawled_days(engine) >= 3, timeout=120, every=1.0)
+            try:
+                wait_until(lambda: crawled_days(engine) >= 3, timeout=180, every=1.0)
+            except AssertionError:
+                raise AssertionError(f"{store_runs(engine)}\n{log.read_text()[-3000:]}") from None
         finally:
             daemon.send_signal(signal.SIGTERM)
-            _, err = daemon.communicate(timeout=90)
-        assert daemon.returncode == 0, err[-3000:]
+            daemon.wait(timeout=90)
+        assert daemon.returncode == 0, log.read_text()[-3000:]
         assert crawls_of(tmp_path) == []  # no orphan crawl
 
     with engine.connect() as connection:
@@ -133,7 +138,9 @@ def test_a_daemon_killed_mid_crawl_restarts_without_crawling_a_store_twice(
             first.wait()
         orphans = crawls_of(tmp_path)
         assert len(orphans) == 2
-        second = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        log = tmp_path / "second-daemon.log"
+        with log.open("w") as stderr:
+            second = subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr, text=True)
         try:
             wait_until(
                 lambda: [r[1] for r in store_runs(engine)] == ["complete"] * 2,
@@ -142,7 +149,8 @@ def test_a_daemon_killed_mid_crawl_restarts_without_crawling_a_store_twice(
             time.sleep(3)  # a few more rounds of planning: nothing is launched again
         finally:
             second.send_signal(signal.SIGTERM)
-            _, err = second.communicate(timeout=90)
+            second.wait(timeout=90)
+        err = log.read_text()
         assert second.returncode == 0, err[-3000:]
         assert "adopted" in err
     runs = store_runs(engine)
