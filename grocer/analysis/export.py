@@ -165,8 +165,9 @@ def price_pages(
     where: PriceFilter = PriceFilter(),
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
+    after: int = 0,
 ) -> Iterator[list[ExportRow]]:
-    """Stored price rows matching ``where``, page by page in ``id`` order.
+    """Stored price rows matching ``where`` with ``id > after``, page by page in ``id`` order.
 
     Run it on a connection from :func:`read_snapshot` so the pages see one state of the
     database; each page is one query ``WHERE id > :after ORDER BY id LIMIT :n``.
@@ -175,6 +176,7 @@ def price_pages(
         connection: a connection, normally inside :func:`read_snapshot`.
         where: the filters.
         page_size: rows per page (and per query).
+        after: start after this ``price_id`` (0: from the first row).
 
     Returns:
         An iterator of non-empty pages.
@@ -186,7 +188,6 @@ def price_pages(
     if page_size < 1:
         raise ValueError("page_size must be positive")
     statement = page_statement(where)
-    after = 0
     while True:
         rows = connection.execute(statement, {"after": after, "limit": page_size}).all()
         if not rows:

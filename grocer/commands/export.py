@@ -1,10 +1,11 @@
-"""``grocer export prices --since DATE``: stream price rows as JSON lines or CSV."""
+"""``grocer export prices --since DATE``: stream price rows as JSON lines, CSV or Parquet."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,7 @@ from grocer.commands import Commands, open_database
 from grocer.config import Config
 
 if TYPE_CHECKING:
-    from grocer.analysis.export import PriceFilter
+    from grocer.analysis.export import ExportRow, PriceFilter
 
 
 def _store_ids(
@@ -56,6 +57,11 @@ def _store_ids(
 def export_prices_command(args: argparse.Namespace, config: Config) -> int:
     from grocer.analysis.export import PriceFilter, company_filter
 
+    if args.format == "parquet" and args.out is None:
+        print(
+            "error: --format parquet needs --out FILE (a Parquet file, not stdout)", file=sys.stderr
+        )
+        return 2
     engine = open_database(config)
     try:
         companies = company_filter(args.company)
@@ -77,32 +83,42 @@ def export_prices_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _page_writer(args: argparse.Namespace, stack: ExitStack) -> Callable[[list[ExportRow]], None]:
+    """Where pages go: a Parquet file (a row group each), or JSON lines or CSV text."""
+    if args.format == "parquet":
+        from grocer.analysis.export_parquet import ParquetExportWriter
+
+        return stack.enter_context(ParquetExportWriter(args.out)).write_page
+    from grocer.analysis.export import ExportWriter
+
+    stream = (
+        stack.enter_context(args.out.open("w", encoding="utf-8", newline=""))
+        if args.out
+        else sys.stdout
+    )
+    writer = ExportWriter(stream, args.format)
+
+    def write_page(page: list[ExportRow]) -> None:
+        for row in page:
+            writer.write(row)
+
+    return write_page
+
+
 def _export(args: argparse.Namespace, engine: Engine, where: PriceFilter) -> int:
     """Write every row of the export; returns how many."""
-    from grocer.analysis.export import (
-        ExportWriter,
-        count_matching,
-        price_pages,
-        read_snapshot,
-        resolved_pages,
-    )
+    from grocer.analysis.export import count_matching, price_pages, read_snapshot, resolved_pages
     from grocer.progress import progress
 
     written = 0
     with ExitStack() as stack:
-        stream = (
-            stack.enter_context(args.out.open("w", encoding="utf-8", newline=""))
-            if args.out
-            else sys.stdout
-        )
-        writer = ExportWriter(stream, args.format)
+        write_page = _page_writer(args, stack)
         connection = stack.enter_context(read_snapshot(engine))
         total = None if args.resolved else count_matching(connection, where)
         bar = stack.enter_context(progress(total, "export", unit="rows"))
         pages = resolved_pages if args.resolved else price_pages
         for page in pages(connection, where, page_size=args.page_size):
-            for row in page:
-                writer.write(row)
+            write_page(page)
             written += len(page)
             bar.update(len(page))
     return written
@@ -112,7 +128,7 @@ def register(commands: Commands) -> None:
     from grocer.commands import subgroup
 
     parser = subgroup(commands, "export", "exports").add_parser(
-        "prices", help="price rows (last seen on or after --since) as JSON lines or CSV"
+        "prices", help="price rows (last seen on or after --since) as JSON lines, CSV or Parquet"
     )
     parser.add_argument(
         "--since", type=date.fromisoformat, required=True, help="last_seen on or after DATE"
@@ -124,7 +140,7 @@ def register(commands: Commands) -> None:
     parser.add_argument(
         "--resolved", action="store_true", help="zone members get prices through the resolver"
     )
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    parser.add_argument("--out", type=Path, help="file to write (default stdout)")
+    parser.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
+    parser.add_argument("--out", type=Path, help="file to write (default stdout; parquet: needed)")
     parser.add_argument("--page-size", type=int, default=5000, help="rows per query")
     parser.set_defaults(handler=export_prices_command)
