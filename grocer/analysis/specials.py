@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Select, and_, select
+from sqlalchemy import Connection, Engine, Select, and_, bindparam, select, true
 from sqlalchemy.orm import aliased
 
 from grocer.db.models import GroupMembership, Price, Store
@@ -170,15 +171,42 @@ def specials_statement(
     store_ids: Sequence[int] | None = None,
     company_ids: Sequence[int] | None = None,
     listing_ids: Sequence[int] | None = None,
-) -> Select[Any]:
-    """Listings on special as of ``as_of``, each joined to its history rows in the window.
+    max_price_id: int | None = None,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """Listings on special as of ``as_of``, each joined to its history rows in the window:
+    the statement and the values of its bind parameters.
 
-    Pure: builds the statement only.  One row per (special, history interval).
+    Pure: builds the statement only (once per combination of filters given).  One row per
+    (special, history interval).  With ``max_price_id`` only rows up to that id are read (a
+    snapshot's cap).
     """
+    params: dict[str, Any] = {
+        "as_of": as_of,
+        "current_from": as_of - timedelta(days=current_days),
+        # intervals reaching into the window, counting their carried-forward days
+        "history_from": as_of - timedelta(days=window_days + carry_days),
+    }
+    for name, value in (
+        ("store_ids", store_ids),
+        ("company_ids", company_ids),
+        ("listing_ids", listing_ids),
+        ("max_price_id", max_price_id),
+    ):
+        if value is not None:
+            params[name] = value if isinstance(value, int) else list(value)
+    shape = tuple(name in params for name in _SPECIALS_FILTERS)
+    return _specials_shape(*shape), params
+
+
+_SPECIALS_FILTERS = ("store_ids", "company_ids", "listing_ids", "max_price_id")
+
+
+@cache
+def _specials_shape(stores: bool, companies: bool, listings: bool, capped: bool) -> Select[Any]:
     special = aliased(Price, name="special")
     newer = aliased(Price, name="newer")
     history = aliased(Price, name="history")
-    start = as_of - timedelta(days=window_days)
+    as_of = bindparam("as_of", type_=Price.first_seen.type)
     newest = (
         select(newer.id)
         .where(
@@ -186,6 +214,7 @@ def specials_statement(
             newer.listing_id == special.listing_id,
             newer.first_seen > special.first_seen,
             newer.first_seen <= as_of,
+            newer.id <= bindparam("max_price_id") if capped else true(),
         )
         .exists()
     )
@@ -209,7 +238,7 @@ def specials_statement(
         # As of the date: nothing that began after it.
         .where(special.first_seen <= as_of)
         # Still current on the date (last seen within `current_days`), not an old special.
-        .where(special.last_seen >= as_of - timedelta(days=current_days))
+        .where(special.last_seen >= bindparam("current_from", type_=Price.last_seen.type))
         # The newest interval up to the date: a later change ended the special.
         .where(~newest)
         # Its own history at the same store (the unique (store, listing, first_seen) index);
@@ -221,35 +250,40 @@ def specials_statement(
                 history.listing_id == special.listing_id,
                 # History before the as-of date only: the claim is about what was charged.
                 history.first_seen < as_of,
-                # Intervals reaching into the window, counting their carried-forward days.
-                history.last_seen >= start - timedelta(days=carry_days),
+                history.last_seen >= bindparam("history_from", type_=Price.last_seen.type),
+                history.id <= bindparam("max_price_id") if capped else true(),
             ),
         )
     )
-    if store_ids is not None:
-        statement = statement.where(special.store_id.in_(store_ids))
-    if listing_ids is not None:
-        statement = statement.where(special.listing_id.in_(listing_ids))
-    if company_ids is not None:
+    if capped:
+        statement = statement.where(special.id <= bindparam("max_price_id"))
+    if stores:
+        statement = statement.where(special.store_id.in_(bindparam("store_ids", expanding=True)))
+    if listings:
+        statement = statement.where(
+            special.listing_id.in_(bindparam("listing_ids", expanding=True))
+        )
+    if companies:
         # The company is the store's: filter through the stores table.
         statement = statement.join(Store, Store.id == special.store_id).where(
-            Store.company_id.in_(company_ids)
+            Store.company_id.in_(bindparam("company_ids", expanding=True))
         )
     return statement
 
 
+_DAY = bindparam("day", type_=GroupMembership.valid_from.type)
+_MEMBERS_ON = select(GroupMembership.store_id).where(
+    # A membership period covers valid_from <= day < valid_to (None: still open).
+    GroupMembership.valid_from <= _DAY,
+    (GroupMembership.valid_to.is_(None)) | (GroupMembership.valid_to > _DAY),
+    # An anchor's own rows are its whole history; only members borrow the anchor's.
+    GroupMembership.anchor_store_id != GroupMembership.store_id,
+)
+
+
 def _members_on(connection: Connection, day: date) -> set[int]:
     """Stores that are members (not anchors) of a price zone on ``day``."""
-    rows = connection.execute(
-        select(GroupMembership.store_id).where(
-            # A membership period covers valid_from <= day < valid_to (None: still open).
-            GroupMembership.valid_from <= day,
-            (GroupMembership.valid_to.is_(None)) | (GroupMembership.valid_to > day),
-            # An anchor's own rows are its whole history; only members borrow the anchor's.
-            GroupMembership.anchor_store_id != GroupMembership.store_id,
-        )
-    )
-    return set(rows.scalars())
+    return set(connection.execute(_MEMBERS_ON, {"day": day}).scalars())
 
 
 def find_specials(
@@ -263,6 +297,7 @@ def find_specials(
     store_ids: Sequence[int] | None = None,
     company_ids: Sequence[int] | None = None,
     listing_ids: Sequence[int] | None = None,
+    max_price_id: int | None = None,
 ) -> list[SpecialCheck]:
     """Judge every listing on special as of a date against its own price history.
 
@@ -288,6 +323,7 @@ def find_specials(
         store_ids: only these stores.
         company_ids: only stores of these companies.
         listing_ids: only these listings.
+        max_price_id: read only the stored specials and history rows up to this id.
 
     Returns:
         One :class:`SpecialCheck` per listing on special, ordered by store and listing.
@@ -301,15 +337,16 @@ def find_specials(
             return find_specials(
                 opened, as_of=as_of, window_days=window_days, min_history_days=min_history_days,
                 current_days=current_days, carry_days=carry_days, store_ids=store_ids,
-                company_ids=company_ids, listing_ids=listing_ids,
+                company_ids=company_ids, listing_ids=listing_ids, max_price_id=max_price_id,
             )  # fmt: skip
-    statement = specials_statement(
+    statement, params = specials_statement(
         as_of, window_days=window_days, current_days=current_days, carry_days=carry_days,
         store_ids=store_ids, company_ids=company_ids, listing_ids=listing_ids,
+        max_price_id=max_price_id,
     )  # fmt: skip
     specials: dict[tuple[int, int], Any] = {}
     histories: dict[tuple[int, int], list[Interval]] = defaultdict(list)
-    for row in connection.execute(statement):
+    for row in connection.execute(statement, params):
         key = (row.store_id, row.listing_id)
         specials[key] = row
         if row.history_price is not None:

@@ -28,11 +28,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 from starlette.middleware.cors import CORSMiddleware
 
+from grocer.api.catalogue import Catalogue
+from grocer.api.deals import deals_router
+from grocer.api.export import export_router
 from grocer.api.metrics import Metrics, MetricsMiddleware
 from grocer.api.products import products_router
-from grocer.api.responses import error
+from grocer.api.responses import ERRORS, error
 from grocer.api.status import database_name, status_object
 from grocer.api.stores import stores_router
+from grocer.web import STATIC_DIR, web_router
 
 CORS_ENV = "GROCER_CORS_ORIGINS"
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
@@ -55,7 +59,7 @@ def cors_origins(environ: Mapping[str, str]) -> list[str]:
 
 def status_router(engine: Engine, environ: Mapping[str, str] | None, database: str) -> APIRouter:
     """``GET /v1/status``."""
-    router = APIRouter(prefix="/v1", tags=["status"])
+    router = APIRouter(prefix="/v1", tags=["status"], responses=ERRORS)
 
     @router.get("/status", summary="The status object, the database and its counts")
     def get_status(
@@ -132,8 +136,14 @@ def create_app(
         return error(422, f"bad parameter: {', '.join(names)}", errors=_plain(errors))
 
     app.include_router(status_router(engine, environ, database or database_name(engine)))
-    app.include_router(products_router(engine, environ))
+    catalogue = Catalogue(engine, environ)  # the product lists' index of current prices, cursor key
+    app.state.catalogue = catalogue
+    app.include_router(products_router(engine, environ, catalogue))
+    app.include_router(deals_router(engine, environ, catalogue))
     app.include_router(stores_router(engine))
+    app.include_router(export_router(engine))
+    app.include_router(web_router(engine, environ, catalogue, database=database))  # HTML
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/metrics", include_in_schema=False)
     def get_metrics() -> Response:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from grocer.analysis.specials import SpecialCheck, find_specials
 from grocer.analysis.substitutions.readers import substitutes_of
@@ -23,15 +23,26 @@ def product_id_by_barcode(connection: Connection, code: str) -> int | None:
     return connection.execute(select(Product.id).where(Product.barcode == code)).scalar()
 
 
+# Statements used on every product request, built once (building costs more than running).
+_PRODUCT = (
+    select(Product.id, Product.name, Brand.name.label("brand"), Product.size_text, Product.barcode)
+    .outerjoin(Brand, Brand.id == Product.brand_id)
+    .where(Product.id == bindparam("product_id"))
+)
+_LISTINGS = (
+    select(Listing.id, Listing.company_id, Company.slug, Listing.sku, Listing.url)
+    .join(Company, Company.id == Listing.company_id)
+    .where(Listing.product_id == bindparam("product_id"))
+    .order_by(Company.slug, Listing.sku, Listing.id)
+)
+_RETAILER_STORE_IDS = select(Store.id, Store.retailer_store_id).where(
+    Store.id.in_(bindparam("ids", expanding=True))
+)
+_NAMES = select(Product.id, Product.name).where(Product.id.in_(bindparam("ids", expanding=True)))
+
+
 def _listings(connection: Connection, product_id: int) -> list[Any]:
-    return list(
-        connection.execute(
-            select(Listing.id, Listing.company_id, Company.slug, Listing.sku, Listing.url)
-            .join(Company, Company.id == Listing.company_id)
-            .where(Listing.product_id == product_id)
-            .order_by(Company.slug, Listing.sku, Listing.id)
-        )
-    )
+    return list(connection.execute(_LISTINGS, {"product_id": product_id}))
 
 
 def _special(check: SpecialCheck | None) -> dict[str, Any] | None:
@@ -41,6 +52,9 @@ def _special(check: SpecialCheck | None) -> dict[str, Any] | None:
         "verdict": check.verdict,
         "claimed_discount": number(check.claimed_discount),
         "real_discount": number(check.real_discount),
+        "most_common": number(check.most_common),
+        "lowest": number(check.lowest),
+        "history_days": check.history_days,
     }
 
 
@@ -50,7 +64,8 @@ def _current(
     as_of: date | None,
     environ: Mapping[str, str] | None,
 ) -> dict[int, list[dict[str, Any]]]:
-    """Per listing, its current price at each store as of ``as_of`` (fresh for its company)."""
+    """Per listing, its current price at each store as of ``as_of`` (fresh for its company),
+    by store."""
     current: dict[int, list[dict[str, Any]]] = {row.id: [] for row in listings}
     if as_of is None or not listings:
         return current
@@ -68,14 +83,15 @@ def _current(
         (c.store_id, c.listing_id): c
         for c in find_specials(connection, as_of=as_of, listing_ids=list(current))
     }
-    names = _retailer_ids(connection, {r.store_id for r in resolved})
+    names = retailer_store_ids(connection, {r.store_id for r in resolved})
     for price in resolved:
         check = checks.get((price.source_store_id, price.listing_id))
         if check is not None and check.price_id != price.price_id:
             check = None
         current[price.listing_id].append(
             {
-                "store_id": names[price.store_id],
+                "store_id": price.store_id,
+                "retailer_store_id": names[price.store_id],
                 "price": number(price.price),
                 "was_price": number(price.was_price),
                 "unit_price": number(price.unit_price),
@@ -86,12 +102,12 @@ def _current(
     return current
 
 
-def _retailer_ids(connection: Connection, store_ids: Iterable[int]) -> dict[int, str]:
+def retailer_store_ids(connection: Connection, store_ids: Iterable[int]) -> dict[int, str]:
+    """The retailer's store id of each of these stores (``stores.id``)."""
     wanted = sorted(set(store_ids))
     if not wanted:
         return {}
-    stmt = select(Store.id, Store.retailer_store_id).where(Store.id.in_(wanted))
-    return {store: retailer for store, retailer in connection.execute(stmt)}
+    return dict(connection.execute(_RETAILER_STORE_IDS, {"ids": wanted}).all())
 
 
 def _substitutes(connection: Connection, product_id: int) -> list[dict[str, Any]]:
@@ -99,8 +115,7 @@ def _substitutes(connection: Connection, product_id: int) -> list[dict[str, Any]
     ids = [row.product_id for row in rows]
     names: dict[int, str] = {}
     if ids:
-        stmt = select(Product.id, Product.name).where(Product.id.in_(ids))
-        names = {product: name for product, name in connection.execute(stmt)}
+        names = dict(connection.execute(_NAMES, {"ids": ids}).all())
     return [
         {"id": row.product_id, "name": names[row.product_id], "level": row.level,
          "score": row.score}
@@ -119,12 +134,7 @@ def product_detail(
     Raises:
         ValueError: a bad ``GROCER_FRESH_DAYS``.
     """
-    row = connection.execute(
-        select(Product.id, Product.name, Brand.name.label("brand"), Product.size_text,
-               Product.barcode)
-        .outerjoin(Brand, Brand.id == Product.brand_id)
-        .where(Product.id == product_id)
-    ).first()  # fmt: skip
+    row = connection.execute(_PRODUCT, {"product_id": product_id}).first()
     if row is None:
         return None
     listings = _listings(connection, product_id)

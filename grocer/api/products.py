@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 
+from grocer.api.catalogue import Catalogue, CursorError, UnknownCategory
 from grocer.api.product_data import (
     price_history,
     product_detail,
@@ -19,7 +20,16 @@ from grocer.api.product_data import (
     store_exists,
     zone_anchor,
 )
-from grocer.api.responses import Page, bad_parameter, error, not_found
+from grocer.api.product_list import Sort
+from grocer.api.responses import (
+    ERRORS,
+    MAX_ID,
+    CompanySlug,
+    Page,
+    bad_parameter,
+    error,
+    not_found,
+)
 from grocer.health.freshness import default_as_of
 from grocer.normalize.gtin import clean_gtin
 
@@ -30,17 +40,38 @@ class Special(BaseModel):
     verdict: Literal["genuine", "illusory", "unknown"]
     claimed_discount: float
     real_discount: float | None
+    most_common: float | None  # the most common price of the window before (None: no history)
+    lowest: float | None  # the lowest price of that window
+    history_days: int  # days of that window with a known price
 
 
 class CurrentPrice(BaseModel):
-    """A listing's current price at one store (the retailer's store id)."""
+    """A listing's current price at one store (``stores.id`` and the retailer's store id)."""
 
-    store_id: str
+    store_id: int
+    retailer_store_id: str
     price: float
     was_price: float | None
     unit_price: float | None
     unit: str | None
     special: Special | None
+
+
+class ProductItem(BaseModel):
+    """A product and its cheapest current offer among the listings passing the filters."""
+
+    id: int
+    name: str
+    brand: str | None
+    size: str | None
+    unit_price: float | None
+    unit: str | None
+    price: float | None
+    company: str | None
+
+
+class ProductList(Page):
+    items: list[ProductItem]
 
 
 class ProductListing(BaseModel):
@@ -93,9 +124,48 @@ AsOf = Annotated[
 ]  # fmt: skip
 
 
-def products_router(engine: Engine, environ: Mapping[str, str] | None) -> APIRouter:
-    """The product routes over ``engine``; ``environ``: where ``GROCER_FRESH_DAYS`` is read."""
-    router = APIRouter(prefix="/v1/products", tags=["products"])
+def bad_cursor(problem: CursorError) -> Any:
+    """400 naming ``cursor``."""
+    detail = {"type": "value_error", "loc": ["query", "cursor"], "msg": str(problem)}
+    return error(400, "bad parameter: cursor", errors=[detail])
+
+
+def products_router(
+    engine: Engine, environ: Mapping[str, str] | None, catalogue: Catalogue | None = None
+) -> APIRouter:
+    """The product routes over ``engine``; ``environ``: where ``GROCER_FRESH_DAYS`` is read;
+    ``catalogue``: the product lists' index and cursor key (the web view shares it)."""
+    router = APIRouter(prefix="/v1/products", tags=["products"], responses=ERRORS)
+    catalogue = catalogue or Catalogue(engine, environ)
+
+    @router.get(
+        "",
+        response_model=ProductList,
+        summary="Products matching a search and filters, with their cheapest current offer",
+    )
+    def list_products(
+        q: Annotated[str | None, Query(description="words of the name or brand")] = None,
+        company: Annotated[CompanySlug | None, Query(description="a company slug")] = None,
+        category: Annotated[
+            int | None, Query(ge=1, le=MAX_ID, description="a category (categories.id) or below")
+        ] = None,
+        sort: Annotated[Sort, Query(description="name, price or unit_price")] = "name",
+        as_of: AsOf = None,
+        limit: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
+        cursor: Annotated[str | None, Query(description="next_cursor of a page")] = None,
+    ) -> Any:
+        with engine.connect() as connection:
+            try:
+                return catalogue.products(
+                    connection, q=q, company=company, category=category, sort=sort,
+                    as_of=as_of, limit=limit, cursor=cursor,
+                )  # fmt: skip
+            except UnknownCategory as problem:
+                return bad_parameter("category", str(problem))
+            except CursorError as problem:
+                return bad_cursor(problem)
+            except ValueError as problem:  # a bad GROCER_FRESH_DAYS of the server
+                return error(503, f"server misconfigured: {problem}")
 
     def detail(read_id: Callable[[Connection], int | None], as_of: date | None) -> Any:
         with engine.connect() as connection:
@@ -132,7 +202,7 @@ def products_router(engine: Engine, environ: Mapping[str, str] | None) -> APIRou
         responses=NOT_FOUND,
         summary="A product, its listings with their current prices, its substitutes",
     )
-    def get_product(product_id: Annotated[int, Path(ge=1)], as_of: AsOf = None) -> Any:
+    def get_product(product_id: Annotated[int, Path(ge=1, le=MAX_ID)], as_of: AsOf = None) -> Any:
         return detail(lambda _c: product_id, as_of)
 
     @router.get(
@@ -142,9 +212,13 @@ def products_router(engine: Engine, environ: Mapping[str, str] | None) -> APIRou
         summary="The price intervals of a product's listings",
     )
     def get_prices(
-        product_id: Annotated[int, Path(ge=1)],
-        store: Annotated[int | None, Query(description="a store (stores.id)")] = None,
-        zone: Annotated[int | None, Query(description="a price zone (store_groups.id)")] = None,
+        product_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+        store: Annotated[
+            int | None, Query(ge=1, le=MAX_ID, description="a store (stores.id)")
+        ] = None,
+        zone: Annotated[
+            int | None, Query(ge=1, le=MAX_ID, description="a price zone (store_groups.id)")
+        ] = None,
         low: Annotated[
             date | None, Query(alias="from", description="intervals reaching this day")
         ] = None,

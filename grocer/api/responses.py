@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+CompanySlug = Literal["coles", "woolworths", "aldi", "iga"]  # companies.slug
+MAX_ID = 2**63 - 1  # the largest row id a BIGINT (and SQLite's INTEGER) holds
 
 
 def error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -30,7 +33,25 @@ def number(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 
 
+class Problem(BaseModel):
+    """An error body: what went wrong, and for a bad parameter each problem naming it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+# Every router's error answers, in the OpenAPI document (replacing FastAPI's default 422).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "a malformed or altered cursor"},
+    404: {"model": Problem, "description": "not found"},
+    422: {"model": Problem, "description": "a bad parameter, named in detail and errors"},
+    503: {"model": Problem, "description": "a bad GROCER_* setting of the server"},
+}
+
+
 class Page(BaseModel):
-    """A list: ``items`` and the cursor of the next page (always null so far)."""
+    """A list: ``items`` and the cursor of the next page (null on the last page)."""
 
     next_cursor: str | None = None

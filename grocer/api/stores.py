@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from math import asin, cos, radians, sin, sqrt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, func, or_, select
 
-from grocer.api.responses import Page, bad_parameter, not_found
+from grocer.api.responses import ERRORS, MAX_ID, CompanySlug, Page, bad_parameter, not_found
 from grocer.db.models import Company, GroupMembership, Price, Store
 
 EARTH_KM = 6371.0088  # mean Earth radius
-CompanySlug = Literal["coles", "woolworths", "aldi", "iga"]  # companies.slug
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -138,7 +137,7 @@ def store_detail(connection: Connection, store_id: int) -> dict[str, Any] | None
 
 def stores_router(engine: Engine) -> APIRouter:
     """The store routes over ``engine``."""
-    router = APIRouter(prefix="/v1/stores", tags=["stores"])
+    router = APIRouter(prefix="/v1/stores", tags=["stores"], responses=ERRORS)
 
     @router.get("", response_model=StoreList, summary="Stores, nearest first")
     def list_stores(
@@ -166,7 +165,7 @@ def stores_router(engine: Engine) -> APIRouter:
         responses={404: {"description": "unknown store"}},
         summary="A store, its price zone and anchor, its newest price day",
     )
-    def get_store(store_id: Annotated[int, Path(ge=1)]) -> Any:
+    def get_store(store_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Any:
         with engine.connect() as connection:
             body = store_detail(connection, store_id)
         return not_found("store") if body is None else body

@@ -38,13 +38,14 @@ class FreshDaysError(ValueError):
     """``GROCER_FRESH_DAYS`` is not a number of days nor a JSON object of them."""
 
 
+DEFAULT_AS_OF_QUERY = select(func.max(CrawlRun.observed_on)).where(
+    CrawlRun.status == COMPLETE, CrawlRun.kind.in_(PRICE_RUN_KINDS)
+)
+
+
 def default_as_of(connection: Connection) -> date | None:
     """The latest ``observed_on`` of a ``complete`` price run (crawl or ingest); None if none."""
-    return connection.execute(
-        select(func.max(CrawlRun.observed_on)).where(
-            CrawlRun.status == COMPLETE, CrawlRun.kind.in_(PRICE_RUN_KINDS)
-        )
-    ).scalar()
+    return connection.execute(DEFAULT_AS_OF_QUERY).scalar()
 
 
 def _days(value: object, where: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Select, and_, func, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, union_all
 
 from grocer.db.models import Brand, Company, Listing, Product, Substitution
 from grocer.normalize.gtin import clean_gtin
@@ -62,35 +62,44 @@ def find_products(connection: Connection, query: str, *, limit: int = 20) -> lis
     return [ProductRow(r[0], _label(r[1], r[2], r[3])) for r in rows]
 
 
-def substitutes_of(
-    connection: Connection, product_id: int, *, limit: int = 40
-) -> list[SubstituteRow]:
-    """A product's substitutes ordered by level, then score (best first)."""
+def _substitutes_statement() -> Select[tuple[int, int, float, str | None, str, str | None]]:
+    product = bindparam("product_id")
     pairs = union_all(
         select(Substitution.product_b.label("other"), Substitution.level, Substitution.score).where(
-            Substitution.product_a == product_id
+            Substitution.product_a == product
         ),
         select(Substitution.product_a.label("other"), Substitution.level, Substitution.score).where(
-            Substitution.product_b == product_id
+            Substitution.product_b == product
         ),
     ).subquery()
-    rows = connection.execute(
+    return (
         select(
             pairs.c.other, pairs.c.level, pairs.c.score, Brand.name, Product.name, Product.size_text
         )
         .join(Product, Product.id == pairs.c.other)
         .outerjoin(Brand, Brand.id == Product.brand_id)
         .order_by(pairs.c.level, pairs.c.score.desc(), pairs.c.other)
-        .limit(limit)
-    ).all()
+        .limit(bindparam("limit"))
+    )
+
+
+_SUBSTITUTES = _substitutes_statement()  # built once: building costs more than running it
+_RETAILERS = (
+    select(Listing.product_id, Company.slug)
+    .join(Company, Company.id == Listing.company_id)
+    .where(Listing.product_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def substitutes_of(
+    connection: Connection, product_id: int, *, limit: int = 40
+) -> list[SubstituteRow]:
+    """A product's substitutes ordered by level, then score (best first)."""
+    rows = connection.execute(_SUBSTITUTES, {"product_id": product_id, "limit": limit}).all()
     ids = [r[0] for r in rows]
     retailers: dict[int, set[str]] = {}
     if ids:
-        for pid, slug in connection.execute(
-            select(Listing.product_id, Company.slug)
-            .join(Company, Company.id == Listing.company_id)
-            .where(Listing.product_id.in_(ids))
-        ):
+        for pid, slug in connection.execute(_RETAILERS, {"ids": ids}):
             retailers.setdefault(pid, set()).add(slug)
     return [
         SubstituteRow(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import cache
 from itertools import product as pairs
 from typing import Any
 
@@ -70,25 +71,61 @@ def _chunks(ids: Sequence[int] | None) -> Iterator[Sequence[int] | None]:
         yield unique[start : start + IN_CHUNK]
 
 
-def _own_rows(
-    day_low: date, day_high: date, stores: Sequence[int] | None, listings: Sequence[int] | None
-) -> Select[Any]:
-    """Own rows overlapping ``[day_low, day_high]``; the extra columns match the anchor query."""
+def _shape_params(
+    day_low: date,
+    day_high: date,
+    stores: Sequence[int] | None,
+    listings: Sequence[int] | None,
+    max_price_id: int | None = None,
+) -> dict[str, Any]:
+    """The values of the bind parameters of :func:`_own_rows` and :func:`_anchor_rows`."""
+    params: dict[str, Any] = {"day_low": day_low, "day_high": day_high}
+    if stores is not None:
+        params["stores"] = list(stores)
+    if listings is not None:
+        params["listings"] = list(listings)
+    if max_price_id is not None:
+        params["max_price_id"] = max_price_id
+    return params
+
+
+def _shape(params: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """Which optional filters ``params`` sets: the key of a cached statement."""
+    return ("stores" in params, "listings" in params, "max_price_id" in params)
+
+
+_DAY_LOW = bindparam("day_low", type_=Price.first_seen.type)
+_DAY_HIGH = bindparam("day_high", type_=Price.first_seen.type)
+
+
+def _filtered(stmt: Select[Any], store_column: Any, shape: tuple[bool, bool, bool]) -> Select[Any]:
+    stores, listings, capped = shape
+    if stores:
+        stmt = stmt.where(store_column.in_(bindparam("stores", expanding=True)))
+    if listings:
+        stmt = stmt.where(Price.listing_id.in_(bindparam("listings", expanding=True)))
+    if capped:
+        stmt = stmt.where(Price.id <= bindparam("max_price_id"))
+    return stmt
+
+
+@cache
+def _own_rows(shape: tuple[bool, bool, bool]) -> Select[Any]:
+    """Own rows overlapping ``[day_low, day_high]``; the extra columns match the anchor query.
+
+    Built once per ``shape`` (:func:`_shape`), run with :func:`_shape_params`' values:
+    building a statement costs more than running it on a request's few rows."""
     stmt = select(
         Price.store_id.label("asked"),
         Price.store_id.label("source"),
         *_STATE,
         literal(None, type_=GroupMembership.valid_from.type).label("valid_from"),
         literal(None, type_=GroupMembership.valid_to.type).label("valid_to"),
-    ).where(Price.first_seen <= day_high, Price.last_seen >= day_low)
-    if stores is not None:
-        stmt = stmt.where(Price.store_id.in_(bindparam("stores", stores, expanding=True)))
-    if listings is not None:
-        stmt = stmt.where(Price.listing_id.in_(bindparam("listings", listings, expanding=True)))
-    return stmt
+    ).where(Price.first_seen <= _DAY_HIGH, Price.last_seen >= _DAY_LOW)
+    return _filtered(stmt, Price.store_id, shape)
 
 
-def _period_overlaps(low: date, high: date) -> ColumnElement[bool]:
+def _period_overlaps(low: Any, high: Any) -> ColumnElement[bool]:
     """The membership period shares a day with ``[low, high]``."""
     return and_(
         GroupMembership.valid_from <= high,
@@ -96,11 +133,10 @@ def _period_overlaps(low: date, high: date) -> ColumnElement[bool]:
     )
 
 
-def _anchor_rows(
-    day_low: date, day_high: date, stores: Sequence[int] | None, listings: Sequence[int] | None
-) -> Select[Any]:
+@cache
+def _anchor_rows(shape: tuple[bool, bool, bool]) -> Select[Any]:
     """Anchor rows overlapping ``[day_low, day_high]`` and a membership period of the store
-    asked about that has another store as its anchor."""
+    asked about that has another store as its anchor (built once per ``shape``)."""
     stmt = (
         select(
             GroupMembership.store_id.label("asked"),
@@ -113,29 +149,52 @@ def _anchor_rows(
         .join(Price, Price.store_id == GroupMembership.anchor_store_id)
         .where(
             GroupMembership.anchor_store_id != GroupMembership.store_id,
-            _period_overlaps(day_low, day_high),
-            Price.first_seen <= day_high,
-            Price.last_seen >= day_low,
+            _period_overlaps(_DAY_LOW, _DAY_HIGH),
+            Price.first_seen <= _DAY_HIGH,
+            Price.last_seen >= _DAY_LOW,
             # the period and the row share a day
             Price.last_seen >= GroupMembership.valid_from,
             or_(GroupMembership.valid_to.is_(None), Price.first_seen < GroupMembership.valid_to),
         )
     )
-    if stores is not None:
-        stmt = stmt.where(GroupMembership.store_id.in_(bindparam("stores", stores, expanding=True)))
-    if listings is not None:
-        stmt = stmt.where(Price.listing_id.in_(bindparam("listings", listings, expanding=True)))
-    return stmt
+    return _filtered(stmt, GroupMembership.store_id, shape)
+
+
+@cache
+def _own_and_anchor_rows(shape: tuple[bool, bool, bool]) -> Any:
+    return _own_rows(shape).union_all(_anchor_rows(shape))
+
+
+@cache
+def _rows_on_day(shape: tuple[bool, bool, bool]) -> Any:
+    """:func:`_own_rows` and the anchor rows of (store, listing)s with no own row covering
+    ``day_low`` (== ``day_high``): :func:`prices_on`'s statement."""
+    covered = (
+        select(_Own.id)
+        .where(
+            _Own.store_id == GroupMembership.store_id,
+            _Own.listing_id == Price.listing_id,
+            _Own.first_seen <= _DAY_LOW,
+            _Own.last_seen >= _DAY_LOW,
+        )
+        .exists()
+    )
+    return _own_rows(shape).union_all(_anchor_rows(shape).where(~covered))
+
+
+_STATE_WIDTH = len(READ_FIELDS)
 
 
 def _resolved(row: Any) -> ResolvedPrice:
-    first, last = row.first_seen, row.last_seen
-    if row.valid_from is not None and row.valid_from > first:
-        first = row.valid_from
-    if row.valid_to is not None and row.valid_to - timedelta(days=1) < last:
-        last = row.valid_to - timedelta(days=1)
-    state = (getattr(row, name) for name in READ_FIELDS)
-    return ResolvedPrice(row.asked, row.listing_id, row.id, row.source, *state, first, last)
+    # Positional: the columns of _own_rows/_anchor_rows, in order (by name is far slower).
+    asked, source, price_id, listing_id, *rest = row
+    state = rest[:_STATE_WIDTH]
+    first, last, valid_from, valid_to = rest[_STATE_WIDTH:]
+    if valid_from is not None and valid_from > first:
+        first = valid_from
+    if valid_to is not None and valid_to - timedelta(days=1) < last:
+        last = valid_to - timedelta(days=1)
+    return ResolvedPrice(asked, listing_id, price_id, source, *state, first, last)
 
 
 def prices_on(
@@ -166,19 +225,9 @@ def prices_on(
     found: dict[tuple[int, int], ResolvedPrice] = {}
     for stores in _chunks(store_ids):
         for listings in _chunks(listing_ids):
-            own = _own_rows(day, day, stores, listings)
-            covered = (
-                select(_Own.id)
-                .where(
-                    _Own.store_id == GroupMembership.store_id,
-                    _Own.listing_id == Price.listing_id,
-                    _Own.first_seen <= day,
-                    _Own.last_seen >= day,
-                )
-                .exists()
-            )
-            anchor = _anchor_rows(day, day, stores, listings).where(~covered)
-            for row in connection.execute(own.union_all(anchor)):
+            params = _shape_params(day, day, stores, listings)
+            stmt = _rows_on_day(_shape(params))
+            for row in connection.execute(stmt, params):
                 resolved = _resolved(row)
                 key = (resolved.store_id, resolved.listing_id)
                 if key not in found or resolved.is_own:
@@ -186,13 +235,19 @@ def prices_on(
     return [found[key] for key in sorted(found)]
 
 
+_COMPANY_STORES = select(Store.id).where(
+    Store.company_id.in_(bindparam("companies", expanding=True))
+)
+
+
 def _store_filter(
     connection: Connection, store_ids: Sequence[int] | None, company_ids: Sequence[int] | None
 ) -> list[int] | None:
     if company_ids is None:
         return None if store_ids is None else sorted(set(store_ids))
-    stmt = select(Store.id).where(Store.company_id.in_(sorted(set(company_ids))))
-    ids = set(connection.execute(stmt).scalars())
+    ids = set(
+        connection.execute(_COMPANY_STORES, {"companies": sorted(set(company_ids))}).scalars()
+    )
     if store_ids is not None:
         ids &= set(store_ids)
     return sorted(ids)
@@ -206,6 +261,7 @@ def latest_prices(
     store_ids: Sequence[int] | None = None,
     company_ids: Sequence[int] | None = None,
     listing_ids: Sequence[int] | None = None,
+    max_price_id: int | None = None,
 ) -> list[ResolvedPrice]:
     """Each (store, listing)'s newest price interval that is fresh on ``as_of``.
 
@@ -221,6 +277,7 @@ def latest_prices(
         store_ids: only these stores; None for every store (of ``company_ids``).
         company_ids: only stores of these companies; None for every company.
         listing_ids: only these listings; None for every listing.
+        max_price_id: read only price rows with ``id`` up to this (a snapshot's cap).
 
     Returns:
         One :class:`ResolvedPrice` per (store, listing), ordered by store then listing.
@@ -231,9 +288,8 @@ def latest_prices(
         return []
     best: dict[tuple[int, int], tuple[tuple[date, bool, date], ResolvedPrice]] = {}
     for stores, listings in pairs(_chunks(stores_wanted), list(_chunks(listing_ids))):
-        own = _own_rows(low, as_of, stores, listings)
-        stmt = own.union_all(_anchor_rows(low, as_of, stores, listings))
-        for row in connection.execute(stmt):
+        params = _shape_params(low, as_of, stores, listings, max_price_id)
+        for row in connection.execute(_own_and_anchor_rows(_shape(params)), params):
             resolved = _resolved(row)
             if resolved.first_seen > as_of or resolved.last_seen < low:
                 continue  # the anchor row lies outside the period within the window
@@ -283,13 +339,11 @@ def store_history(
     """
     low = since or date.min
     high = date.max
-    stmt = _own_rows(low, high, [store_id], None).union_all(
-        _anchor_rows(low, high, [store_id], None)
-    )
-    stmt = stmt.order_by("listing_id", "first_seen")
+    params = _shape_params(low, high, [store_id], None)
+    stmt = _own_and_anchor_rows(_shape(params)).order_by("listing_id", "first_seen")
     listing: int | None = None
     batch: list[ResolvedPrice] = []
-    for row in connection.execute(stmt):
+    for row in connection.execute(stmt, params):
         resolved = _resolved(row)
         if resolved.listing_id != listing:
             yield from _history_of_listing(batch, low)

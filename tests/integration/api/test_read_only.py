@@ -6,11 +6,11 @@ no Scrapy: tests/unit/test_architecture.py.)"""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import socket
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +24,9 @@ from grocer.api.app import create_app
 from grocer.cli import main
 from grocer.db.engine import make_engine, make_read_only_engine
 from grocer.db.migrate import SCHEMA_REVISION
+from tests.integration.api.test_product_list import next_day_records
 from tests.prerequisites import ROOT
+from tests.serving import serving
 
 
 def digest(path: Path) -> str:
@@ -124,37 +126,45 @@ def test_serve_refuses_a_missing_database(
     assert not (tmp_path / "none.sqlite3").exists()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.mark.e2e
+def test_grocer_serve_answers_over_http(samples_db: Path) -> None:
+    before = digest(samples_db)
+    with serving(samples_db) as base:
+        response = httpx.get(f"{base}/v1/status", timeout=5)
+        assert response.status_code == 200
+        assert response.json()["database"] == str(samples_db)
+        assert httpx.put(f"{base}/v1/status").status_code == 405
+    assert digest(samples_db) == before
 
 
 @pytest.mark.e2e
-def test_grocer_serve_answers_over_http(samples_db: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "GROCER_DATABASE_URL": f"sqlite:///{samples_db}"}
-    before = digest(samples_db)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "grocer.cli", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/v1/status", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                assert time.monotonic() < deadline, "grocer serve did not answer"
-                time.sleep(0.1)
-        assert response.status_code == 200
-        assert response.json()["database"] == str(samples_db)
-        assert httpx.put(f"http://127.0.0.1:{port}/v1/status").status_code == 405
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stderr:
-            server.stderr.close()
-    assert digest(samples_db) == before
+def test_an_ingest_runs_while_the_server_answers(samples_db: Path, tmp_path: Path) -> None:
+    path, _cheaper, added = next_day_records(tmp_path)
+    answers: list[int] = []
+    stop = threading.Event()
+    with serving(samples_db) as base:
+
+        def ask() -> None:
+            with httpx.Client(base_url=base, timeout=30) as http:
+                while not stop.is_set():
+                    for url in ("/v1/products?sort=unit_price&limit=100", "/v1/products/26",
+                                "/v1/export/prices", "/v1/specials"):  # fmt: skip
+                        answers.append(http.get(url).status_code)
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        try:
+            ingest = subprocess.run(
+                [sys.executable, "-m", "grocer.cli", "ingest", "--json", str(path)],
+                cwd=ROOT, env={**os.environ, "GROCER_DATABASE_URL": f"sqlite:///{samples_db}"},
+                capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            during = len(answers)
+        finally:
+            stop.set()
+            asking.join(timeout=60)
+        found = httpx.get(f"{base}/v1/products", params={"q": "zesty sorbet"}).json()["items"]
+    assert ingest.returncode == 0, ingest.stderr
+    assert json.loads(ingest.stdout)["written"] > 0
+    assert during > 0 and set(answers) == {200}
+    assert [item["name"] for item in found] == [added]
