@@ -11,46 +11,73 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 import anyio
 import orjson
 from fastapi import APIRouter, Query
-from sqlalchemy import Engine
+from sqlalchemy import Date, Engine, Float, Numeric, Select, String, cast, type_coerce
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from grocer.analysis.export import (
     DEFAULT_PAGE_SIZE,
+    EXPORT_FIELDS,
     PriceFilter,
     company_filter,
-    price_pages,
+    page_statement,
     read_snapshot,
 )
 from grocer.api.responses import MAX_ID, Problem, bad_parameter
+from grocer.db.models import PRICE_STATE, Listing, Price, Store
+from grocer.db.store_rows import COMPANY_SLUGS
 
 NDJSON = "application/x-ndjson"
 PAGE_SIZE = DEFAULT_PAGE_SIZE  # rows per query and per chunk sent
 
 
-def _number(value: object) -> float:
-    if isinstance(value, Decimal):
-        return float(value)  # money and unit prices as JSON numbers, as every endpoint
-    raise TypeError(f"cannot export {type(value).__name__}")
+def _as_json(column: Any) -> Any:
+    """A price column read as JSON writes it: money and unit prices as floats (numbers, as
+    every endpoint gives them), days as the database hands them (SQLite's ISO text, or
+    PostgreSQL's dates, which orjson writes as ISO text): no Decimal or date parsed per row."""
+    if isinstance(column.type, Numeric):
+        return cast(column, Float).label(column.key)
+    if isinstance(column.type, Date):
+        return type_coerce(column, String).label(column.key)
+    return column
+
+
+def json_page_statement(where: PriceFilter) -> Select[Any]:
+    """:func:`page_statement`'s keyset page, its columns read for JSON (:func:`_as_json`)."""
+    return page_statement(where).with_only_columns(
+        Price.id, Store.company_id, Store.retailer_store_id, Listing.sku, Listing.product_id,
+        *(_as_json(column) for column in PRICE_STATE),
+        maintain_column_froms=True,
+    )  # fmt: skip
 
 
 def ndjson_pages(
     engine: Engine, where: PriceFilter, after: int = 0
 ) -> Generator[bytes, None, None]:
-    """One chunk of JSON lines per keyset page of rows matching ``where`` with ``id > after``,
-    all read inside one snapshot, which is released when the generator ends or is closed."""
+    """One chunk of JSON lines per keyset page of rows matching ``where`` with ``id > after``
+    (the rows and fields of ``grocer export prices``), all read inside one snapshot, which is
+    released when the generator ends or is closed."""
+    statement = json_page_statement(where)
+    names = EXPORT_FIELDS
     with read_snapshot(engine) as connection:
-        for page in price_pages(connection, where, page_size=PAGE_SIZE, after=after):
+        while True:
+            page = connection.execute(statement, {"after": after, "limit": PAGE_SIZE}).all()
+            if not page:
+                return
             chunk = bytearray()
-            for row in page:  # appended at once: orjson's result holds a 4 KiB buffer each
-                chunk += orjson.dumps(row, default=_number, option=orjson.OPT_APPEND_NEWLINE)
+            for price_id, company, store, sku, product, *state in page:
+                # the export row's fields: a stored row's source store is its own store
+                values = (price_id, COMPANY_SLUGS[company], store, store, sku, product, *state)
+                record = dict(zip(names, values, strict=True))
+                # appended at once: orjson's result holds a 4 KiB buffer each
+                chunk += orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
             yield bytes(chunk)
+            after = page[-1][0]
 
 
 class SnapshotStream(StreamingResponse):
