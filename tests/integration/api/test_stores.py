@@ -1,8 +1,12 @@
 """``/v1/stores`` (nearest first) and ``/v1/stores/{id}`` over the samples (TestClient); the
-samples have no coordinates, so the tests give some stores theirs."""
+samples have no coordinates, so the tests give some stores theirs, or import the corpus store
+master."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import math
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from grocer.api.stores import distance_km
+from grocer.db.engine import make_engine
+from grocer.store_import import import_store_master
 from tests.integration.api.factories import BATHURST, CARINDALE, add_zone, place_stores
+from tests.prerequisites import require_corpus
 
 ITEM_KEYS = {"id", "company", "retailer_store_id", "name", "distance_km"}
 STORE_KEYS = (ITEM_KEYS - {"distance_km"}) | {
@@ -64,6 +71,39 @@ def test_nearest_first_within_the_radius(client: TestClient) -> None:
     assert [i["id"] for i in stores(client, lat=lat, lon=lon, radius_km=2)] == [6]
     assert [i["id"] for i in stores(client, lat=lat, lon=lon, company="aldi")] == [3, 1]
     assert [i["id"] for i in stores(client, lat=lat, lon=lon, limit=1)] == [6]
+
+
+def chord_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance from the chord between the two points (not grocer's formula)."""
+    points = []
+    for lat, lon in ((lat1, lon1), (lat2, lon2)):
+        phi, lam = math.radians(lat), math.radians(lon)
+        points.append((math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)))
+    return 2 * 6371.0088 * math.asin(math.dist(*points) / 2)
+
+
+def test_nearest_stores_of_the_store_master(samples_db: Path, client: TestClient) -> None:
+    master = require_corpus() / "stores" / "companies.store.json.gz"
+    engine = make_engine(f"sqlite:///{samples_db}")
+    import_store_master(engine, master)
+    engine.dispose()
+    lat, lon, radius = -33.8688, 151.2093, 8.0  # Sydney's centre
+    with gzip.open(master) as file:
+        records = [r["fields"] for r in json.load(file)]
+    expected: dict[tuple[int, str], float] = {}  # per (company, store id): its distance
+    for fields in records:
+        if fields["latitude"] and fields["longitude"]:
+            km = chord_km(lat, lon, float(fields["latitude"]), float(fields["longitude"]))
+            if km <= radius:
+                expected[(fields["company"], fields["store_id"].upper())] = km
+    assert 20 < len(expected) < 500
+    items = stores(client, lat=lat, lon=lon, radius_km=radius, limit=500)
+    got = [item["distance_km"] for item in items]
+    assert got == sorted(got)
+    assert got == pytest.approx(sorted(expected.values()), abs=0.002)
+    for company in ("coles", "woolworths", "aldi", "iga"):
+        alone = stores(client, lat=lat, lon=lon, radius_km=radius, limit=500, company=company)
+        assert alone == [item for item in items if item["company"] == company]
 
 
 def test_haversine_distance() -> None:
