@@ -134,7 +134,7 @@ def extract_sizes(*texts: str | None) -> tuple[Size, ...]:
     >>> [str(s) for s in extract_sizes("Sausages 500-600g")]
     ['500g', '600g']
     >>> [str(s) for s in extract_sizes("approx. 1.6kg each")]
-    ['1600g', 'ea']
+    ['ea', '1600g']
     """
     found: set[Size] = set()
     for text in texts:
@@ -157,3 +157,26 @@ def parse_size(text: str) -> Size | None:
         return Size(None, text)
     m = re.fullmatch(rf"({_NUM})({_UNIT})", text.strip().lower())
     return _size(m.group(1), m.group(2)) if m else None
+
+
+def pack_content(sizes: str) -> tuple[str, float] | None:
+    """What one pack holds, from canonical sizes (``Product.sizes``): its g or ml size (the
+    smaller of a range) times its pack count when it has one; None without a g or ml size.
+
+    >>> pack_content("375ml 6pk"), pack_content("500g 600g"), pack_content("ea 3pk")
+    (('ml', 2250.0), ('g', 500.0), None)
+    """
+    amounts: dict[str, Decimal] = {}
+    count = Decimal(1)
+    for text in sizes.split():
+        size = parse_size(text)
+        if size is None or size.value is None:
+            continue
+        if size.unit in ("g", "ml"):
+            amounts[size.unit] = min(amounts.get(size.unit, size.value), size.value)
+        elif size.unit == "pk":
+            count = size.value
+    for unit in ("g", "ml"):
+        if unit in amounts:
+            return unit, float(amounts[unit] * count)
+    return None

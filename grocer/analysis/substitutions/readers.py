@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, union_all
+from sqlalchemy.orm import aliased
 
-from grocer.db.models import Brand, Company, Listing, Product, Substitution
+from grocer.analysis.substitutions.closeness import size_distance
+from grocer.db.models import Brand, Company, Listing, Price, Product, Substitution
 from grocer.normalize.gtin import clean_gtin
 from grocer.normalize.text import words
 
@@ -62,7 +66,7 @@ def find_products(connection: Connection, query: str, *, limit: int = 20) -> lis
     return [ProductRow(r[0], _label(r[1], r[2], r[3])) for r in rows]
 
 
-def _substitutes_statement() -> Select[tuple[int, int, float, str | None, str, str | None]]:
+def _substitutes_statement() -> Select[tuple[int, int, float, str | None, str, str | None, str]]:
     product = bindparam("product_id")
     pairs = union_all(
         select(Substitution.product_b.label("other"), Substitution.level, Substitution.score).where(
@@ -74,28 +78,71 @@ def _substitutes_statement() -> Select[tuple[int, int, float, str | None, str, s
     ).subquery()
     return (
         select(
-            pairs.c.other, pairs.c.level, pairs.c.score, Brand.name, Product.name, Product.size_text
-        )
+            pairs.c.other,
+            pairs.c.level,
+            pairs.c.score,
+            Brand.name,
+            Product.name,
+            Product.size_text,
+            Product.sizes,
+        )  # fmt: skip
         .join(Product, Product.id == pairs.c.other)
         .outerjoin(Brand, Brand.id == Product.brand_id)
         .order_by(pairs.c.level, pairs.c.score.desc(), pairs.c.other)
-        .limit(bindparam("limit"))
+        .limit(MAX_READ)
     )
 
 
+MAX_READ = 1000  # substitutes read per product before ordering (the cap keeps 40 by default)
 _SUBSTITUTES = _substitutes_statement()  # built once: building costs more than running it
+_SIZES = select(Product.sizes).where(Product.id == bindparam("product_id"))
 _RETAILERS = (
     select(Listing.product_id, Company.slug)
     .join(Company, Company.id == Listing.company_id)
     .where(Listing.product_id.in_(bindparam("ids", expanding=True)))
 )
+_NEWEST = aliased(Price)
+# Per product, the unit prices of its listings' newest intervals (any store).
+_UNIT_PRICES = (
+    select(Listing.product_id, Price.unit, func.min(Price.unit_price))
+    .join(Price, Price.listing_id == Listing.id)
+    .where(
+        Listing.product_id.in_(bindparam("ids", expanding=True)),
+        Price.unit_price.is_not(None),
+        Price.last_seen
+        == select(func.max(_NEWEST.last_seen))
+        .where(_NEWEST.listing_id == Price.listing_id)
+        .scalar_subquery(),
+    )
+    .group_by(Listing.product_id, Price.unit)
+)
+WEIGHED = frozenset({"kg", "l"})  # per kg and per l compare with each other, as shelf labels do
+
+
+def unit_price_ranks(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[int, float]]:
+    """Per product, its cheapest unit price of its listings' newest prices as a rank: per kg or
+    l first, then per anything else; products without one are left out."""
+    ranks: dict[int, tuple[int, float]] = {}
+    for product_id, unit, unit_price in connection.execute(_UNIT_PRICES, {"ids": list(ids)}):
+        rank = (0 if unit in WEIGHED else 1, float(unit_price))
+        ranks[product_id] = min(ranks.get(product_id, rank), rank)
+    return ranks
 
 
 def substitutes_of(
     connection: Connection, product_id: int, *, limit: int = 40
 ) -> list[SubstituteRow]:
-    """A product's substitutes ordered by level, then score (best first)."""
-    rows = connection.execute(_SUBSTITUTES, {"product_id": product_id, "limit": limit}).all()
+    """A product's substitutes as a shopper would pick them: by level, then within a level
+    the closest size first (:func:`~grocer.analysis.substitutions.closeness.size_distance`),
+    then the cheapest unit price (:func:`unit_price_ranks`; none last), then score."""
+    own = connection.execute(_SIZES, {"product_id": product_id}).scalar() or ""
+    found = connection.execute(_SUBSTITUTES, {"product_id": product_id}).all()
+    ranks = unit_price_ranks(connection, [r[0] for r in found]) if found else {}
+    unpriced = (2, math.inf)
+    rows = sorted(
+        found,
+        key=lambda r: (r[1], size_distance(own, r[6]), ranks.get(r[0], unpriced), -r[2], r[0]),
+    )[:limit]
     ids = [r[0] for r in rows]
     retailers: dict[int, set[str]] = {}
     if ids:

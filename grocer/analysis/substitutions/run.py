@@ -27,6 +27,7 @@ from grocer.analysis.substitutions.blocking import (
     category_links_rule,
 )
 from grocer.analysis.substitutions.categories import LinkRecord, category_links
+from grocer.analysis.substitutions.closeness import pair_size_distances
 from grocer.analysis.substitutions.comparisons import (
     Codes,
     compare_cosine,
@@ -55,6 +56,10 @@ from grocer.db.models import AnalysisRun, CategoryLink, Substitution
 from grocer.progress import progress
 
 logger = logging.getLogger(__name__)
+
+# Levels 3 and 4: cosine candidates kept per product, per cap place (the cap then keeps
+# the closest sizes among them).
+CANDIDATES_PER_KEPT = 3
 
 RUN_KIND = "subs"
 LEVEL_1_RULE = block_on("brand", "first_word")
@@ -230,13 +235,17 @@ def _find(
                 vectors,
                 b,
                 level=level,
-                top_n=settings.max_per_level,
+                # room beyond the cap: it keeps the closest sizes among these, not the
+                # most similar names
+                top_n=CANDIDATES_PER_KEPT * settings.max_per_level,
                 threshold=settings.cosine,
                 chunk_elements=settings.chunk_elements,
             ),
         )
         timer.lap(f"level_{level}")
-    records = score_pairs(found, settings.max_per_level)
+    records = score_pairs(
+        found, settings.max_per_level, pair_size_distances(frame.ids, frame.sizes)
+    )
     timer.lap("scoring")
 
     truth = None

@@ -5,7 +5,7 @@ Both steps work on record batches (numpy arrays of ``RECORD_DTYPE``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -36,19 +36,30 @@ def best_per_pair(records: np.ndarray) -> np.ndarray:
     return records[np.sort(order[first])]  # the generators' order, for ties
 
 
-def cap_per_product(records: np.ndarray, max_per_level: int) -> np.ndarray:
-    """Keep, level by level, the best-scored pairs while both products have fewer than
-    ``max_per_level`` substitutes at that level.
+def cap_per_product(
+    records: np.ndarray, max_per_level: int, distances: np.ndarray | None = None
+) -> np.ndarray:
+    """Keep, level by level, the pairs closest in size (``distances``, one per record: see
+    :mod:`~grocer.analysis.substitutions.closeness`), then best scored, while both products
+    have fewer than ``max_per_level`` substitutes at that level: a closer size is never
+    dropped for a higher score.
 
     Equal scores keep the input order: generators list their best evidence first (level 2
     scores every pair 0.95 but emits pairs by descending ``token_set_ratio``).
 
-    The result is ordered by level, then score descending.
+    The result is ordered by level, then distance, then score descending.
+
+    >>> from grocer.analysis.substitutions.frame import make_records
+    >>> found = make_records(np.array([1, 1]), np.array([2, 3]), 3, np.array([0.9, 0.8]))
+    >>> cap_per_product(found, 1, distances=np.array([0.7, 0.0])).tolist()
+    [(1, 3, 3, 0.8)]
     """
     if not len(records) or max_per_level <= 0:
         return empty_records()
+    if distances is None:
+        distances = np.zeros(len(records))
     ids = np.unique(np.concatenate([records["product_a"], records["product_b"]]))
-    order = np.lexsort((-records["score"], records["level"]))  # stable
+    order = np.lexsort((-records["score"], distances, records["level"]))  # stable
     ordered = records[order]
     a_pos = np.searchsorted(ids, ordered["product_a"]).tolist()
     b_pos = np.searchsorted(ids, ordered["product_b"]).tolist()
@@ -68,10 +79,16 @@ def cap_per_product(records: np.ndarray, max_per_level: int) -> np.ndarray:
     return ordered[keep]
 
 
-def score_pairs(batches: Iterable[np.ndarray], max_per_level: int) -> np.ndarray:
-    """All generators' records reduced to the final substitutions."""
+def score_pairs(
+    batches: Iterable[np.ndarray],
+    max_per_level: int,
+    distance_of: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """All generators' records reduced to the final substitutions; ``distance_of`` gives
+    each record's size distance (none: every size equally close)."""
     parts = [b for b in batches if len(b)]
     if not parts:
         return empty_records()
     merged = np.concatenate(parts).astype(RECORD_DTYPE, copy=False)
-    return cap_per_product(best_per_pair(merged), max_per_level)
+    best = best_per_pair(merged)
+    return cap_per_product(best, max_per_level, None if distance_of is None else distance_of(best))

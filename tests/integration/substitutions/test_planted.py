@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, text, update
 
 from grocer.analysis.substitutions import SubstitutionSettings, find_substitutions
 from grocer.analysis.substitutions import run as run_module
+from grocer.analysis.substitutions.closeness import size_distance
 from grocer.analysis.substitutions.embeddings import Encoder
 from grocer.analysis.substitutions.readers import find_products, substitutes_of
 from grocer.db.models import AnalysisRun, CategoryLink, Embedding, Listing, Product, Substitution
@@ -201,7 +202,7 @@ def test_at_most_n_per_product_per_level(engine: Engine, tmp_path: Path, encoder
     assert rows and max(n for _, _, n in rows) == 1
 
 
-def test_readers_order_by_level_then_score(
+def test_readers_order_by_level_then_size_closeness(
     engine: Engine, tmp_path: Path, encoder: Encoder
 ) -> None:
     _ingest(engine, tmp_path)
@@ -217,8 +218,14 @@ def test_readers_order_by_level_then_score(
         assert find_products(connection, str(milk[0].id))[0].id == milk[0].id
         subs = substitutes_of(connection, milk[0].id)
         shared = connection.execute(select(Listing.product_id)).scalars().all()
+        sizes = dict(connection.execute(select(Product.id, Product.sizes)).all())
     assert shared
     assert [s.level for s in subs] == sorted(s.level for s in subs)
     assert subs[0].level == 1 and subs[0].retailers == "coles"
-    for a, b in zip(subs, subs[1:], strict=False):
-        assert (a.level, -a.score) <= (b.level, -b.score)
+    own = sizes[milk[0].id]
+    for a, b in zip(subs, subs[1:], strict=False):  # within a level, the closest size first
+        closeness = (
+            size_distance(own, sizes[a.product_id]),
+            size_distance(own, sizes[b.product_id]),
+        )
+        assert (a.level, closeness[0]) <= (b.level, closeness[1])
