@@ -48,7 +48,7 @@ from grocer.analysis.substitutions.frame import (
     empty_records,
     load_frame,
 )
-from grocer.analysis.substitutions.scoring import score_pairs
+from grocer.analysis.substitutions.scoring import score_pairs, without_pairs
 from grocer.analysis.substitutions.settings import SubstitutionSettings
 from grocer.analysis.substitutions.truth import SamePair, TruthReport, truth_report
 from grocer.db.bulk import insert_rows
@@ -66,6 +66,10 @@ LEVEL_1_RULE = block_on("brand", "first_word")
 # Level 2 compares the (brand, first word) blocks and, for names differing in their first
 # word ("pink salmon" / "wild alaskan pink salmon"), the (brand, last word) blocks.
 LEVEL_2_LAST_WORD_RULE = block_on("brand", "last_word")
+# Level 3 also pairs, in any categories, names ending in the same word whose cosine reaches
+# ``settings.cosine_anywhere``: a retailer's grab-bag category (Aldi's "Health Foods" holds
+# its organic baked beans) is linked to no other, and would leave such products alone.
+LEVEL_3_ANYWHERE_RULE = block_on("last_word")
 
 
 @dataclass
@@ -212,7 +216,7 @@ def _find(
 
     level_3_rule = category_links_rule(kinds, "SAME", "MATCH")
     level_4_rule = category_links_rule(kinds, "CLOSE", "DISTANT")
-    rules_34: list[Rule] = [level_3_rule, level_4_rule]
+    rules_34: list[Rule] = [level_3_rule, LEVEL_3_ANYWHERE_RULE, level_4_rule]
     more_counts = count_candidate_pairs(frame, rules_34, enumerate_limit=settings.enumerate_limit)
     more_largest = largest_blocks(frame, rules_34, settings.largest_blocks)
     _log_diagnostics(more_counts, more_largest)
@@ -220,17 +224,23 @@ def _find(
     largest += more_largest
     blocks_3 = level_3_rule.blocks(frame)
     blocks_4 = level_4_rule.blocks(frame)
+    blocks_anywhere = LEVEL_3_ANYWHERE_RULE.blocks(frame)
     check_cosine_blocks(
-        blocks_3 + blocks_4,
+        blocks_3 + blocks_anywhere + blocks_4,
         chunked=settings.chunk_elements is not None,
         max_unchunked_block=settings.max_unchunked_block,
     )
     timer.lap("diagnostics")
-    for level, blocks in ((3, blocks_3), (4, blocks_4)):
-        found += _run_level(
+    linked = empty_records()  # level 4's pairs: its category links judged them
+    for name, level, blocks, threshold in (
+        ("level_3", 3, blocks_3, settings.cosine),
+        ("level_4", 4, blocks_4, settings.cosine),
+        ("level_3_anywhere", 3, blocks_anywhere, settings.cosine_anywhere),
+    ):
+        batches = _run_level(
             level,
             blocks,
-            lambda b, level=level: compare_cosine(
+            lambda b, level=level, threshold=threshold: compare_cosine(
                 frame,
                 vectors,
                 b,
@@ -238,11 +248,16 @@ def _find(
                 # room beyond the cap: it keeps the closest sizes among these, not the
                 # most similar names
                 top_n=CANDIDATES_PER_KEPT * settings.max_per_level,
-                threshold=settings.cosine,
+                threshold=threshold,
                 chunk_elements=settings.chunk_elements,
             ),
         )
-        timer.lap(f"level_{level}")
+        if name == "level_4":
+            linked = np.concatenate(batches)
+        if name == "level_3_anywhere":  # where a category link judged a pair, it stands
+            batches = [without_pairs(batch, linked) for batch in batches]
+        found += batches
+        timer.lap(name)
     records = score_pairs(
         found, settings.max_per_level, pair_size_distances(frame.ids, frame.sizes)
     )

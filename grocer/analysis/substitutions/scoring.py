@@ -92,3 +92,18 @@ def score_pairs(
     merged = np.concatenate(parts).astype(RECORD_DTYPE, copy=False)
     best = best_per_pair(merged)
     return cap_per_product(best, max_per_level, None if distance_of is None else distance_of(best))
+
+
+def without_pairs(records: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``records`` whose ``(product_a, product_b)`` is in no record of ``known``.
+
+    >>> from grocer.analysis.substitutions.frame import make_records
+    >>> found = make_records(np.array([1, 1]), np.array([2, 3]), 3, 1.0)
+    >>> without_pairs(found, make_records(np.array([3]), np.array([1]), 4, 0.8)).tolist()
+    [(1, 2, 3, 1.0)]
+    """
+    if not len(records) or not len(known):
+        return records
+    keys = records[["product_a", "product_b"]].tolist()
+    taken = set(known[["product_a", "product_b"]].tolist())
+    return records[np.array([key not in taken for key in keys], dtype=bool)]

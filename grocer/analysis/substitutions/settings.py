@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 
 COSINE = 0.75  # levels 3 and 4: name cosine above this
+COSINE_ANYWHERE = 0.92  # level 3 across unlinked categories (same last word): above this
 MATCH_COSINE = 0.75  # MATCH links: category names above this cosine ...
 CONTEXT_COSINE = 0.60  # ... and their full paths above this one
 CLOSE_JACCARD = 0.80
@@ -32,6 +33,8 @@ class SubstitutionSettings:
     Args:
         max_per_level: at most this many substitutes per product per level.
         cosine: levels 3 and 4 keep pairs whose name cosine is above this.
+        cosine_anywhere: level 3 also keeps pairs of any categories whose names end in the
+            same word and whose cosine is above this.
         match_cosine: a MATCH link needs category names above this cosine.
         context_cosine: ... and full category paths above this one.
         close_jaccard: categories of two retailers sharing this Jaccard of products are CLOSE.
@@ -56,6 +59,7 @@ class SubstitutionSettings:
 
     max_per_level: int = 10
     cosine: float = COSINE
+    cosine_anywhere: float = COSINE_ANYWHERE
     match_cosine: float = MATCH_COSINE
     context_cosine: float = CONTEXT_COSINE
     close_jaccard: float = CLOSE_JACCARD

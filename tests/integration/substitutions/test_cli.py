@@ -130,7 +130,7 @@ def test_analyze_prints_and_logs_short_lines(
         assert not DUMP.search(line), line
     info_messages = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     sentences = [m for m in info_messages if " candidate pairs (" in m]
-    assert len(sentences) == 4  # one per rule
+    assert len(sentences) == 5  # one per rule
     assert sentences[0].startswith("block_on(brand, first_word): 15 candidate pairs (15 new), ")
     assert sentences[0].endswith("largest block bakers biscuit extraordinaril… of 6 products")
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
