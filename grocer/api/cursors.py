@@ -14,9 +14,10 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
@@ -30,6 +31,34 @@ _SIGNATURE_BYTES = 16
 
 class CursorError(ValueError):
     """A cursor that is malformed, altered, or belongs to another query."""
+
+
+def position_of(key: Sequence[Any]) -> list[Any]:
+    """A list's sort key as its cursor carries it: Decimals as text (exact; JSON has no
+    decimal), the rest as they are."""
+    return [str(value) if isinstance(value, Decimal) else value for value in key]
+
+
+def read_position(after: Sequence[Any], types: Sequence[type]) -> tuple[Any, ...]:
+    """A cursor's position read back as a sort key of ``types`` (Decimal from its text).
+
+    Raises:
+        CursorError: ``after`` is not a position of these types.
+    """
+    try:
+        if len(after) != len(types):
+            raise ValueError("wrong length")
+        values = []
+        for value, kind in zip(after, types, strict=True):
+            if kind is Decimal:
+                values.append(Decimal(str(value)))
+            elif not isinstance(value, kind):
+                raise TypeError(f"expected {kind.__name__}")
+            else:
+                values.append(value)
+        return tuple(values)
+    except (TypeError, ValueError, InvalidOperation) as problem:
+        raise CursorError("malformed cursor position") from problem
 
 
 @dataclass(frozen=True)

@@ -5,38 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from grocer.analysis.specials import find_specials
-from grocer.api.cursors import CursorError, Snapshot
+from grocer.api.cursors import Snapshot, position_of, read_position
 from grocer.api.product_data import retailer_store_ids
 from grocer.api.responses import number
 from grocer.db.models import Bargain, Company, Listing, Price, Product, Store
 
 Verdict = Literal["genuine", "illusory", "unknown"]
 BargainKind = Literal["bargain", "review"]
-
-
-def _position(after: list[Any], types: Sequence[type]) -> tuple[Any, ...]:
-    """A cursor position read back as ``types`` (Decimal from its text)."""
-    try:
-        if len(after) != len(types):
-            raise ValueError("wrong length")
-        values = []
-        for value, kind in zip(after, types, strict=True):
-            if kind is Decimal:
-                values.append(Decimal(str(value)))
-            elif not isinstance(value, kind):
-                raise TypeError(f"expected {kind.__name__}")
-            else:
-                values.append(value)
-        return tuple(values)
-    except (TypeError, ValueError, InvalidOperation) as problem:
-        raise CursorError("malformed cursor position") from problem
 
 
 def _listing_rows(connection: Connection, listing_ids: Sequence[int]) -> dict[int, Any]:
@@ -79,7 +61,7 @@ def specials_page(
         if (verdict is None or check.verdict == verdict) and check.listing_id <= snapshot.listings
     )
     if after is not None:
-        start = _position(after, (Decimal, int, int))
+        start = read_position(after, (Decimal, int, int))
         keyed = [(key, check) for key, check in keyed if key > start]
     page = keyed[:limit]
     listings = _listing_rows(connection, [check.listing_id for _k, check in page])
@@ -109,7 +91,7 @@ def specials_page(
     last = None
     if len(keyed) > limit:
         key = page[-1][0]
-        last = [str(key[0]), key[1], key[2]]
+        last = position_of(key)
     return items, last
 
 
@@ -167,7 +149,7 @@ def bargains_page(
         )
     stmt = stmt.where(Bargain.kind == kind)
     if after is not None:
-        discount, product_id = _position(after, (Decimal, int))
+        discount, product_id = read_position(after, (Decimal, int))
         stmt = stmt.where(
             or_(
                 Bargain.discount < discount,
@@ -192,5 +174,5 @@ def bargains_page(
     last = None
     if len(rows) > limit:
         row = rows[limit - 1]
-        last = [str(row.discount), row.product_id]
+        last = position_of((row.discount, row.product_id))
     return items, last

@@ -14,13 +14,13 @@ import heapq
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, or_, select
 
 from grocer.api.current_prices import NO_UNIT, IndexedOffers, ListedOffer, Offer
-from grocer.api.cursors import CursorError, Snapshot
+from grocer.api.cursors import Snapshot, position_of, read_position
 from grocer.api.responses import number
 from grocer.db.models import Brand, Category, Company, Listing, Product
 from grocer.db.search import search_products
@@ -112,23 +112,9 @@ def _sort_key(sort: Sort, product_id: int, offer: Offer | None) -> tuple[Any, ..
     return (1, Decimal(0), product_id) if offer is None else (0, offer.price, product_id)
 
 
-def _position(key: tuple[Any, ...]) -> list[Any]:
-    return [key[0], str(key[1]), key[2]]
-
-
-def _read_position(sort: Sort, after: list[Any]) -> tuple[Any, ...]:
-    try:
-        if sort == "name":
-            name, product_id = after
-            if not isinstance(name, str) or not isinstance(product_id, int):
-                raise TypeError
-            return (name, product_id)
-        first, amount, product_id = after
-        if not isinstance(first, int) or not isinstance(product_id, int):
-            raise TypeError
-        return (first, Decimal(amount), product_id)
-    except (TypeError, ValueError, InvalidOperation) as problem:
-        raise CursorError("malformed cursor position") from problem
+def _position_types(sort: Sort) -> tuple[type, ...]:
+    """The types of a position of ``sort`` (:func:`_sort_key`'s, or name and id)."""
+    return (str, int) if sort == "name" else (int, Decimal, int)
 
 
 _PRODUCTS = (
@@ -173,7 +159,7 @@ def _by_name(
     if query.q is not None and query.q.strip():
         stmt = stmt.where(Product.id.in_(search_products(connection, query.q)))
     if after is not None:
-        name, product_id = _read_position("name", after)
+        name, product_id = read_position(after, _position_types("name"))
         stmt = stmt.where(
             or_(Product.name > name, and_(Product.name == name, Product.id > product_id))
         )
@@ -184,7 +170,7 @@ def _by_name(
     best = _best_offers(listings, offers_for, _company_slugs(connection))
     rows = _products(connection, ids) if ids else {}
     items = [_item(rows[i], *best.get(i, (None, None))) for i in ids]
-    last = [page[-1].name, page[-1].id] if len(found) > limit else None
+    last = position_of((page[-1].name, page[-1].id)) if len(found) > limit else None
     return Page(items, last)
 
 
@@ -246,7 +232,7 @@ def product_page(
     """
     if query.sort == "name":
         return _by_name(connection, query, snapshot, offers_for, after, limit)
-    start = _read_position(query.sort, after) if after is not None else None
+    start = read_position(after, _position_types(query.sort)) if after is not None else None
     slugs = _company_slugs(connection)
     if indexed is not None and indexed.snapshot == snapshot and query.category_ids is None:
         keys, chosen = _indexed_keys(connection, query, indexed)
@@ -266,4 +252,4 @@ def product_page(
     page = found[:limit]
     rows = _products(connection, [key[2] for key in page]) if page else {}
     items = [_item(rows[key[2]], *best_of(key[2])) for key in page]
-    return Page(items, _position(page[-1]) if len(found) > limit else None)
+    return Page(items, position_of(page[-1]) if len(found) > limit else None)
