@@ -28,12 +28,11 @@ from grocer.analysis.zones.resolver import ResolvedPrice, latest_prices
 from grocer.api.cursors import Snapshot, current_snapshot
 from grocer.db.models import Company, CrawlRun, GroupMembership, Listing, Store
 from grocer.health.freshness import DEFAULT_AS_OF_QUERY, FRESH_DAYS_ENV, fresh_days
+from grocer.normalize.unit_price import NO_UNIT, unit_class
 
 SYNC_BUILD_SECONDS = 1.0  # builds quicker than this happen inside the request
 STORES_PER_READ = 20  # stores resolved at once while building: bounds the rows in memory
-PER_MEASURE, PER_EACH, NO_UNIT = 0, 1, 2  # unit-price classes, in sort order
 logger = logging.getLogger(__name__)
-_MEASURES = frozenset({"kg", "l"})  # 1 l compares as 1 kg, as shelf labels do
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +55,7 @@ def offer_of(price: ResolvedPrice) -> Offer:
     """The offer one resolved price makes."""
     if price.unit_price is None or price.unit is None:
         return Offer(NO_UNIT, None, None, price.price)
-    unit_class = PER_MEASURE if price.unit in _MEASURES else PER_EACH
-    return Offer(unit_class, price.unit_price, price.unit, price.price)
+    return Offer(unit_class(price.unit), price.unit_price, price.unit, price.price)
 
 
 def _keep_best(best: dict[int, Offer], prices: Iterable[ResolvedPrice], max_listing: int) -> None:

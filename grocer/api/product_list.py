@@ -19,11 +19,12 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, or_, select
 
-from grocer.api.current_prices import NO_UNIT, IndexedOffers, ListedOffer, Offer
+from grocer.api.current_prices import IndexedOffers, ListedOffer, Offer
 from grocer.api.cursors import Snapshot, position_of, read_position
 from grocer.api.responses import number
 from grocer.db.models import Brand, Category, Company, Listing, Product
 from grocer.db.search import search_products
+from grocer.normalize.unit_price import NO_UNIT
 
 Sort = Literal["name", "price", "unit_price"]
 SORTS: tuple[Sort, ...] = ("name", "price", "unit_price")

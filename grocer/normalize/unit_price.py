@@ -17,6 +17,10 @@ from grocer.normalize.sizes import Size
 from grocer.normalize.text import ascii_fold
 
 UNIT_PRICE_PLACES = Decimal("0.0001")
+# Unit-price classes in the order shoppers compare them: per kg and per l together (1 l
+# compares as 1 kg, as shelf labels do), then per each or anything else, then none.
+PER_MEASURE, PER_EACH, NO_UNIT = 0, 1, 2
+MEASURES = frozenset({"kg", "l"})
 TOLERANCE = Decimal("0.01")  # unit prices within 1% of each other agree
 HALF_CENT = Decimal("0.005")  # a figure stated in cents is this close to the exact one
 
@@ -198,3 +202,15 @@ def reconciled_unit_price(
     if fits(written):
         return ReconciledUnitPrice(written, True)
     return ReconciledUnitPrice(numeric or written, True)
+
+
+def unit_class(unit: str | None) -> int:
+    """The class of a stored unit (``prices.unit``) in shoppers' order: per kg or l, then
+    per each, then none.
+
+    >>> unit_class("l"), unit_class("ea"), unit_class(None)
+    (0, 1, 2)
+    """
+    if unit is None:
+        return NO_UNIT
+    return PER_MEASURE if unit in MEASURES else PER_EACH

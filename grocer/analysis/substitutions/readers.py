@@ -13,6 +13,7 @@ from grocer.analysis.substitutions.closeness import size_distance
 from grocer.db.models import Brand, Company, Listing, Price, Product, Substitution
 from grocer.normalize.gtin import clean_gtin
 from grocer.normalize.text import words
+from grocer.normalize.unit_price import NO_UNIT, unit_class
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,6 @@ _UNIT_PRICES = (
     )
     .group_by(Listing.product_id, Price.unit)
 )
-WEIGHED = frozenset({"kg", "l"})  # per kg and per l compare with each other, as shelf labels do
 
 
 def unit_price_ranks(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[int, float]]:
@@ -124,7 +124,7 @@ def unit_price_ranks(connection: Connection, ids: Sequence[int]) -> dict[int, tu
     l first, then per anything else; products without one are left out."""
     ranks: dict[int, tuple[int, float]] = {}
     for product_id, unit, unit_price in connection.execute(_UNIT_PRICES, {"ids": list(ids)}):
-        rank = (0 if unit in WEIGHED else 1, float(unit_price))
+        rank = (unit_class(unit), float(unit_price))
         ranks[product_id] = min(ranks.get(product_id, rank), rank)
     return ranks
 
@@ -138,7 +138,7 @@ def substitutes_of(
     own = connection.execute(_SIZES, {"product_id": product_id}).scalar() or ""
     found = connection.execute(_SUBSTITUTES, {"product_id": product_id}).all()
     ranks = unit_price_ranks(connection, [r[0] for r in found]) if found else {}
-    unpriced = (2, math.inf)
+    unpriced = (NO_UNIT, math.inf)
     rows = sorted(
         found,
         key=lambda r: (r[1], size_distance(own, r[6]), ranks.get(r[0], unpriced), -r[2], r[0]),
