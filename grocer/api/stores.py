@@ -58,6 +58,18 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+def point_problem(
+    lat: float | None, lon: float | None, radius_km: float | None
+) -> tuple[str, str] | None:
+    """What is wrong with a point and radius given together, as (parameter, message); None
+    when nothing is: lat and lon come together, and a radius needs them."""
+    if (lat is None) != (lon is None):
+        return ("lon" if lon is None else "lat", "give lat and lon together")
+    if radius_km is not None and lat is None:
+        return ("radius_km", "radius_km needs lat and lon")
+    return None
+
+
 def nearest_stores(
     connection: Connection,
     *,
@@ -149,10 +161,9 @@ def stores_router(engine: Engine) -> APIRouter:
         company: Annotated[CompanySlug | None, Query(description="a company slug")] = None,
         limit: Annotated[int, Query(ge=1, le=500, description="stores listed")] = 50,
     ) -> Any:
-        if (lat is None) != (lon is None):
-            return bad_parameter("lon" if lon is None else "lat", "give lat and lon together")
-        if radius_km is not None and lat is None:
-            return bad_parameter("radius_km", "radius_km needs lat and lon")
+        problem = point_problem(lat, lon, radius_km)
+        if problem is not None:
+            return bad_parameter(*problem)
         with engine.connect() as connection:
             items = nearest_stores(
                 connection, lat=lat, lon=lon, radius_km=radius_km, company=company, limit=limit

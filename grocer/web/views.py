@@ -25,7 +25,7 @@ from grocer.api.product_data import price_history, product_detail
 from grocer.api.product_list import SORTS
 from grocer.api.responses import MAX_ID
 from grocer.api.status import database_name, status_object
-from grocer.api.stores import nearest_stores
+from grocer.api.stores import nearest_stores, point_problem
 from grocer.constants import COMPANY_LIST
 from grocer.health.freshness import default_as_of
 from grocer.web.chart import Chart, price_chart
@@ -229,11 +229,9 @@ def web_router(
             radius = number("radius_km", radius_km, 0, 100, above=True)
             chosen = choice("company", company, COMPANY_LIST)
             count = whole("limit", limit, 1, 500) or PAGE_SIZE
-            if (latitude is None) != (longitude is None):
-                missing = "lon" if longitude is None else "lat"
-                raise BadParameter(missing, "give lat and lon together")
-            if radius is not None and latitude is None:
-                raise BadParameter("radius_km", "radius_km needs lat and lon")
+            problem = point_problem(latitude, longitude, radius)
+            if problem is not None:
+                raise BadParameter(*problem)
         except BadParameter as problem:
             return bad(request, problem)
         with engine.connect() as connection:
