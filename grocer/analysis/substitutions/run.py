@@ -231,16 +231,14 @@ def _find(
         max_unchunked_block=settings.max_unchunked_block,
     )
     timer.lap("diagnostics")
-    linked = empty_records()  # level 4's pairs: its category links judged them
-    for name, level, blocks, threshold in (
-        ("level_3", 3, blocks_3, settings.cosine),
-        ("level_4", 4, blocks_4, settings.cosine),
-        ("level_3_anywhere", 3, blocks_anywhere, settings.cosine_anywhere),
-    ):
+
+    def cosine_pass(
+        name: str, level: int, blocks: Sequence[Block], threshold: float
+    ) -> list[np.ndarray]:
         batches = _run_level(
             level,
             blocks,
-            lambda b, level=level, threshold=threshold: compare_cosine(
+            lambda b: compare_cosine(
                 frame,
                 vectors,
                 b,
@@ -252,12 +250,15 @@ def _find(
                 chunk_elements=settings.chunk_elements,
             ),
         )
-        if name == "level_4":
-            linked = np.concatenate(batches)
-        if name == "level_3_anywhere":  # where a category link judged a pair, it stands
-            batches = [without_pairs(batch, linked) for batch in batches]
-        found += batches
         timer.lap(name)
+        return batches
+
+    found += cosine_pass("level_3", 3, blocks_3, settings.cosine)
+    linked = cosine_pass("level_4", 4, blocks_4, settings.cosine)
+    found += linked
+    anywhere = cosine_pass("level_3_anywhere", 3, blocks_anywhere, settings.cosine_anywhere)
+    judged = np.concatenate(linked)  # where a category link judged a pair, it stands
+    found += [without_pairs(batch, judged) for batch in anywhere]
     records = score_pairs(
         found, settings.max_per_level, pair_size_distances(frame.ids, frame.sizes)
     )
