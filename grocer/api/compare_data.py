@@ -11,8 +11,9 @@ from sqlalchemy import Connection, select
 from grocer.analysis.zones.resolver import ResolvedPrice, latest_prices
 from grocer.api.current_prices import offer_of
 from grocer.api.product_data import retailer_store_ids
+from grocer.api.product_list import product_rows
 from grocer.api.responses import number
-from grocer.db.models import Brand, Company, Listing, Product
+from grocer.db.models import Company, Listing
 from grocer.health.freshness import fresh_days
 
 
@@ -38,12 +39,7 @@ def compare_products(
     Raises:
         ValueError: a bad ``GROCER_FRESH_DAYS``.
     """
-    rows = connection.execute(
-        select(Product.id, Product.name, Brand.name.label("brand"), Product.size_text)
-        .outerjoin(Brand, Brand.id == Product.brand_id)
-        .where(Product.id.in_(product_ids))
-    ).all()
-    products = {row.id: row for row in rows}
+    products = product_rows(connection, product_ids)
     missing = [i for i in product_ids if i not in products]
     listings = connection.execute(
         select(Listing.id, Listing.product_id, Listing.company_id, Company.slug)

@@ -126,7 +126,8 @@ _PRODUCTS = (
 _COMPANY_SLUGS = select(Company.id, Company.slug)
 
 
-def _products(connection: Connection, ids: Sequence[int]) -> dict[int, Any]:
+def product_rows(connection: Connection, ids: Sequence[int]) -> dict[int, Any]:
+    """Per product id: its ``id``, ``name``, ``brand`` (name) and ``size_text``."""
     return {row.id: row for row in connection.execute(_PRODUCTS, {"ids": list(ids)})}
 
 
@@ -169,7 +170,7 @@ def _by_name(
     ids = [row.id for row in page]
     listings = _matching_listings(connection, query, snapshot, products=ids) if ids else []
     best = _best_offers(listings, offers_for, _company_slugs(connection))
-    rows = _products(connection, ids) if ids else {}
+    rows = product_rows(connection, ids) if ids else {}
     items = [_item(rows[i], *best.get(i, (None, None))) for i in ids]
     last = position_of((page[-1].name, page[-1].id)) if len(found) > limit else None
     return Page(items, last)
@@ -251,6 +252,6 @@ def product_page(
     else:
         found = heapq.nsmallest(limit + 1, (k for k in keys if start is None or k > start))
     page = found[:limit]
-    rows = _products(connection, [key[2] for key in page]) if page else {}
+    rows = product_rows(connection, [key[2] for key in page]) if page else {}
     items = [_item(rows[key[2]], *best_of(key[2])) for key in page]
     return Page(items, position_of(page[-1]) if len(found) > limit else None)
