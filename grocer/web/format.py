@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 from grocer.analysis.specials import MIN_HISTORY_DAYS, WINDOW_DAYS
+from grocer.constants import COMPANY_NAMES
 
 UNIT_NAMES = {"kg": "per kg", "l": "per l", "ea": "each"}
-COMPANY_NAMES = {"coles": "Coles", "woolworths": "Woolworths", "aldi": "Aldi", "iga": "IGA"}
 NONE = "—"
 
 
