@@ -22,8 +22,9 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, or_, 
 from grocer.api.current_prices import IndexedOffers, ListedOffer, Offer
 from grocer.api.cursors import Snapshot, position_of, read_position
 from grocer.api.responses import number
-from grocer.db.models import Brand, Category, Company, Listing, Product
+from grocer.db.models import Brand, Category, Listing, Product
 from grocer.db.search import search_products
+from grocer.db.store_rows import COMPANY_SLUGS
 from grocer.normalize.unit_price import NO_UNIT
 
 Sort = Literal["name", "price", "unit_price"]
@@ -89,7 +90,7 @@ def _matching_listings(
 
 
 def _best_offers(
-    listings: Sequence[Any], offers_for: OffersFor, slugs: dict[int, str]
+    listings: Sequence[Any], offers_for: OffersFor
 ) -> dict[int, tuple[Offer | None, str | None]]:
     """Per product, its best offer among ``listings`` and that listing's company slug."""
     offers = offers_for([row.id for row in listings])
@@ -99,7 +100,7 @@ def _best_offers(
         held = best.get(row.product_id)
         rank = (0, offer.rank, row.id) if offer is not None else (1, (), row.id)
         if held is None or rank < held[0]:
-            company = slugs[row.company_id] if offer is not None else None
+            company = COMPANY_SLUGS[row.company_id] if offer is not None else None
             best[row.product_id] = (rank, offer, company)
     return {product: (offer, company) for product, (_r, offer, company) in best.items()}
 
@@ -123,7 +124,6 @@ _PRODUCTS = (
     .outerjoin(Brand, Brand.id == Product.brand_id)
     .where(Product.id.in_(bindparam("ids", expanding=True)))
 )
-_COMPANY_SLUGS = select(Company.id, Company.slug)
 
 
 def product_rows(connection: Connection, ids: Sequence[int]) -> dict[int, Any]:
@@ -142,10 +142,6 @@ def _item(row: Any, offer: Offer | None, company: str | None) -> dict[str, Any]:
         "price": number(offer.price) if offer else None,
         "company": company,
     }
-
-
-def _company_slugs(connection: Connection) -> dict[int, str]:
-    return dict(connection.execute(_COMPANY_SLUGS).all())
 
 
 def _by_name(
@@ -169,7 +165,7 @@ def _by_name(
     page = found[:limit]
     ids = [row.id for row in page]
     listings = _matching_listings(connection, query, snapshot, products=ids) if ids else []
-    best = _best_offers(listings, offers_for, _company_slugs(connection))
+    best = _best_offers(listings, offers_for)
     rows = product_rows(connection, ids) if ids else {}
     items = [_item(rows[i], *best.get(i, (None, None))) for i in ids]
     last = position_of((page[-1].name, page[-1].id)) if len(found) > limit else None
@@ -235,15 +231,14 @@ def product_page(
     if query.sort == "name":
         return _by_name(connection, query, snapshot, offers_for, after, limit)
     start = read_position(after, _position_types(query.sort)) if after is not None else None
-    slugs = _company_slugs(connection)
     if indexed is not None and indexed.snapshot == snapshot and query.category_ids is None:
         keys, chosen = _indexed_keys(connection, query, indexed)
 
         def best_of(product: int) -> tuple[Offer | None, str | None]:
             pick = chosen[product]
-            return pick.offer, slugs[pick.company_id] if pick.offer is not None else None
+            return pick.offer, COMPANY_SLUGS[pick.company_id] if pick.offer is not None else None
     else:
-        best = _best_offers(_matching_listings(connection, query, snapshot), offers_for, slugs)
+        best = _best_offers(_matching_listings(connection, query, snapshot), offers_for)
         keys = (_sort_key(query.sort, p, o) for p, (o, _c) in best.items())
         best_of = best.__getitem__
     if isinstance(keys, list):  # sorted already
