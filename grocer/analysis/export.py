@@ -154,10 +154,31 @@ def count_statement(where: PriceFilter) -> Select[Any]:
     return _filtered(statement, where)
 
 
+def stored_values(row: Any) -> tuple[Any, ...]:
+    """The :data:`EXPORT_FIELDS` values of a row of :func:`page_statement` (the price state
+    and its days follow the ids, in :data:`~grocer.db.models.PRICE_STATE` order): a stored
+    row's source store is its own store."""
+    return (row[0], COMPANY_SLUGS[row[1]], row[2], row[2], row[3], row[4], *row[5:])
+
+
 def stored_row(row: Any) -> ExportRow:
-    """An :class:`ExportRow` from a row of :func:`page_statement` (the price state and its
-    days follow the ids, in :data:`~grocer.db.models.PRICE_STATE` order)."""
-    return ExportRow(row[0], COMPANY_SLUGS[row[1]], row[2], row[2], row[3], row[4], *row[5:])
+    """An :class:`ExportRow` from a row of :func:`page_statement`."""
+    return ExportRow(*stored_values(row))
+
+
+def keyset_pages(
+    connection: Connection, statement: Select[Any], *, page_size: int, after: int = 0
+) -> Iterator[Sequence[Any]]:
+    """The rows of a keyset page statement (:func:`page_statement`'s shape: the id first,
+    ``:after`` and ``:limit`` bound), page after page until one comes back short."""
+    while True:
+        rows = connection.execute(statement, {"after": after, "limit": page_size}).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+        if len(rows) < page_size:
+            return
 
 
 def price_pages(
@@ -187,16 +208,8 @@ def price_pages(
     """
     if page_size < 1:
         raise ValueError("page_size must be positive")
-    statement = page_statement(where)
-    while True:
-        rows = connection.execute(statement, {"after": after, "limit": page_size}).all()
-        if not rows:
-            return
-        page = [stored_row(row) for row in rows]
-        yield page
-        after = rows[-1][0]
-        if len(rows) < page_size:
-            return
+    for rows in keyset_pages(connection, page_statement(where), page_size=page_size, after=after):
+        yield [stored_row(row) for row in rows]
 
 
 # ----------------------------------------------------------------------------- resolved rows

@@ -25,12 +25,13 @@ from grocer.analysis.export import (
     EXPORT_FIELDS,
     PriceFilter,
     company_filter,
+    keyset_pages,
     page_statement,
     read_snapshot,
+    stored_values,
 )
 from grocer.api.responses import MAX_ID, Problem, bad_parameter
 from grocer.db.models import PRICE_STATE, Listing, Price, Store
-from grocer.db.store_rows import COMPANY_SLUGS
 
 NDJSON = "application/x-ndjson"
 PAGE_SIZE = DEFAULT_PAGE_SIZE  # rows per query and per chunk sent
@@ -63,21 +64,14 @@ def ndjson_pages(
     (the rows and fields of ``grocer export prices``), all read inside one snapshot, which is
     released when the generator ends or is closed."""
     statement = json_page_statement(where)
-    names = EXPORT_FIELDS
     with read_snapshot(engine) as connection:
-        while True:
-            page = connection.execute(statement, {"after": after, "limit": PAGE_SIZE}).all()
-            if not page:
-                return
+        for page in keyset_pages(connection, statement, page_size=PAGE_SIZE, after=after):
             chunk = bytearray()
-            for price_id, company, store, sku, product, *state in page:
-                # the export row's fields: a stored row's source store is its own store
-                values = (price_id, COMPANY_SLUGS[company], store, store, sku, product, *state)
-                record = dict(zip(names, values, strict=True))
+            for row in page:
+                record = dict(zip(EXPORT_FIELDS, stored_values(row), strict=True))
                 # appended at once: orjson's result holds a 4 KiB buffer each
                 chunk += orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
             yield bytes(chunk)
-            after = page[-1][0]
 
 
 class SnapshotStream(StreamingResponse):
