@@ -68,6 +68,7 @@ class IdentityCounts:
     barcodes_set: int = 0
     barcode_conflicts: int = 0
     merges: int = 0
+    keys_released: int = 0  # a matching key two products of different barcodes shared
 
 
 class ProductIdentities:
@@ -142,12 +143,14 @@ class ProductIdentities:
             match_key = obs.identity.matching_key
             if product_id is None and match_key:
                 candidate = self.by_key.get(match_key)
-                if candidate is not None and (
-                    code is None or self.product_barcode.get(candidate) is None
-                ):
+                owner_code = self.product_barcode.get(candidate) if candidate is not None else None
+                if candidate is not None and (code is None or owner_code is None):
                     product_id = candidate
                     if code:
                         self._attach_barcode(connection, candidate, code, barcode_updates, counts)
+                elif candidate is not None and code is not None and owner_code != code:
+                    self._release_key(connection, match_key, candidate, new_products, counts)
+                    match_key = None  # nor does the new product claim it
             if product_id is None:
                 product_id = -(len(new_products) + 1)
                 key_free = match_key if match_key and match_key not in self.by_key else None
@@ -202,6 +205,27 @@ class ProductIdentities:
                         self.by_barcode[barcode] = product_id
                     if key:
                         self.by_key[key] = product_id
+
+    def _release_key(
+        self,
+        connection: Connection,
+        key: str,
+        owner: int,
+        planned: list[dict[str, Any]],
+        counts: IdentityCounts,
+    ) -> None:
+        """Two products with different barcodes share ``key``: it names neither, so it is
+        taken from its owner and a product without a barcode cannot join the wrong one.
+
+        Which of the two arrived first must not decide where a later listing goes (two
+        Woolworths skus of one name and size, say); the owner keeps its barcode and listings.
+        """
+        del self.by_key[key]
+        if owner < 0:
+            planned[-owner - 1]["matching_key"] = None
+        else:
+            connection.execute(update(Product).where(Product.id == owner).values(matching_key=None))
+        counts.keys_released += 1
 
     # ---------------------------------------------------------------- barcodes and merges
 
@@ -289,7 +313,7 @@ class ProductIdentities:
         for planned, pid in mapping.items():
             self.product_barcode[pid] = self.product_barcode.pop(planned, None)
         for index, key in self._planned_refs:
-            if index[key] < 0:
+            if index.get(key, 0) < 0:  # a released key is gone from the map
                 index[key] = mapping[index[key]]
         self._planned_refs = []
         counts.products_created += len(real)

@@ -241,3 +241,50 @@ def test_truncated_gzip_reports_an_error_and_keeps_what_was_read(
         )
         run = connection.execute(select(CrawlRun.status, CrawlRun.finish_reason)).one()
         assert run.status == "partial" and run.finish_reason == "truncated"
+
+
+def naan_record(company: str, store: str, sku: int, barcode: str | None) -> str:
+    """One product of name, brand and size shared by the records below."""
+    product = {
+        "sku": sku,
+        "name": "True Foods Garlic Naan Bread",
+        "brand": "True Foods",
+        "size": "250g",
+        "price_current": 4.3,
+        **({"barcode": barcode} if barcode else {}),
+    }
+    metadata = {"company": company, "store_id": store, "state": "vic", "scraped_date": "2025-09-09"}
+    return json.dumps({"product": product, "metadata": metadata})
+
+
+@pytest.mark.parametrize("first", ["9334169005004", "9334169005103"])
+@pytest.mark.parametrize("one_file", [True, False], ids=["one-batch", "two-batches"])
+def test_a_name_two_barcodes_share_joins_neither_to_a_product_without_one(
+    engine: Engine, tmp_path: Path, first: str, one_file: bool
+) -> None:
+    # Woolworths sells two skus of one name and size with different barcodes; a Coles listing
+    # of that name (no barcode yet) must not join whichever arrived first.
+    second = ({"9334169005004", "9334169005103"} - {first}).pop()
+    woolworths = [
+        naan_record("woolworths", "1304", 1, first),
+        naan_record("woolworths", "1304", 2, second),
+    ]
+    files = []
+    for index, lines in enumerate([woolworths] if one_file else [[w] for w in woolworths]):
+        path = tmp_path / f"woolworths-{index}.jsonl"
+        path.write_text("\n".join(lines) + "\n")
+        files.append(path)
+    coles = tmp_path / "coles.jsonl"
+    coles.write_text(naan_record("coles", "401", 3, None) + "\n")
+    report = ingest_files(engine, [*files, coles])
+    assert report.errors == [] and report.written == 3
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Listing.sku, Product.id, Product.barcode)
+            .join(Product, Product.id == Listing.product_id)
+            .order_by(Listing.sku)
+        ).all()
+    products = {sku: (product_id, barcode) for sku, product_id, barcode in rows}
+    assert products["1"][1] == first and products["2"][1] == second
+    assert products["3"][1] is None  # its own product, until its barcode is known
+    assert len({product_id for product_id, _ in products.values()}) == 3
