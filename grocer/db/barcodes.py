@@ -20,6 +20,7 @@ from grocer.db import leases
 from grocer.db.leases import Lease
 from grocer.db.merge import merge_products
 from grocer.db.models import Listing, Price, Product
+from grocer.db.product_links import break_links
 from grocer.db.store_rows import COMPANY_IDS
 from grocer.db.transactions import in_transaction
 from grocer.normalize.gtin import Gtin
@@ -137,6 +138,7 @@ def _attach(
     owner = connection.execute(select(Product.id).where(Product.barcode == code)).scalar()
     if owner is None:
         connection.execute(update(Product).where(Product.id == product_id).values(barcode=code))
+        break_links(connection, [product_id])
         return FOUND, product_id
     merge_products(connection, owner, product_id, reason=f"barcode {code} of coles {sku}")
     return MERGED, owner

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from grocer.db.bulk import insert_returning_ids
 from grocer.db.merge import merge_products
 from grocer.db.models import Listing, Product
+from grocer.db.product_links import break_links
 from grocer.db.reference_rows import ReferenceRows, chunks
 from grocer.db.search import index_products
 from grocer.db.store_rows import COMPANY_IDS
@@ -69,6 +70,7 @@ class IdentityCounts:
     barcode_conflicts: int = 0
     merges: int = 0
     keys_released: int = 0  # a matching key two products of different barcodes shared
+    links_broken: int = 0  # same-product links whose products' barcodes turned out to differ
 
 
 class ProductIdentities:
@@ -282,6 +284,7 @@ class ProductIdentities:
                 rows,
             )
             counts.barcodes_set += len(rows)
+            counts.links_broken += break_links(connection, [row["b_id"] for row in rows])
 
     # ---------------------------------------------------------------- inserts
 

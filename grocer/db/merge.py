@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import Connection, delete, or_, select, update
 
-from grocer.db.models import Bargain, Embedding, Listing, Product, Substitution
+from grocer.db.models import Bargain, Embedding, Listing, Product, ProductLink, Substitution
 from grocer.db.search import drop_from_index
 
 logger = logging.getLogger(__name__)
@@ -15,9 +15,10 @@ logger = logging.getLogger(__name__)
 def merge_products(connection: Connection, survivor: int, loser: int, *, reason: str) -> None:
     """Fold product ``loser`` into ``survivor``: its listings move, derived rows are dropped.
 
-    Substitutions, embeddings and bargains of the loser are recomputed by the next analysis
-    run; the loser's matching key and barcode check time pass to the survivor when it has none.
-    The loser leaves the search index (:mod:`grocer.db.search`) in the same transaction.
+    Substitutions, same-product links, embeddings and bargains of the loser are recomputed by
+    the next analysis run; the loser's matching key and barcode check time pass to the
+    survivor when it has none.  The loser leaves the search index (:mod:`grocer.db.search`)
+    in the same transaction.
     """
     if survivor == loser:
         return
@@ -27,11 +28,10 @@ def merge_products(connection: Connection, survivor: int, loser: int, *, reason:
     connection.execute(
         update(Listing).where(Listing.product_id == loser).values(product_id=survivor)
     )
-    connection.execute(
-        delete(Substitution).where(
-            or_(Substitution.product_a == loser, Substitution.product_b == loser)
+    for table in (Substitution, ProductLink):
+        connection.execute(
+            delete(table).where(or_(table.product_a == loser, table.product_b == loser))
         )
-    )
     connection.execute(delete(Embedding).where(Embedding.product_id == loser))
     connection.execute(delete(Bargain).where(Bargain.product_id == loser))
     connection.execute(delete(Product).where(Product.id == loser))

@@ -269,6 +269,21 @@ class Substitution(Base):
     score: Mapped[float] = mapped_column(Float)
 
 
+class ProductLink(Base):
+    """Two products judged one without a shared barcode (``grocer analyze subs``)."""
+
+    __tablename__ = "product_links"
+    __table_args__ = (
+        CheckConstraint("product_a < product_b", name="ordered"),
+        Index("ix_product_links_product_b", "product_b"),
+    )
+
+    product_a: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    product_b: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text)  # JSON: each feature's value and weight
+
+
 class Embedding(Base):
     __tablename__ = "embeddings"
 
