@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Sequence
 
 from grocer.commands import Handler, command_modules
@@ -32,7 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if not args.verbose:  # APScheduler logs every run of every job at INFO
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    config = load_config(dev=True if args.dev else None)
+    try:
+        config = load_config(dev=True if args.dev else None)
+    except ValueError as error:  # a setting in the environment that cannot be read
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     handler: Handler = args.handler
     return handler(args, config)
 

@@ -30,6 +30,20 @@ def _data_dir() -> Path:
     return Path(xdg) / "grocer"
 
 
+def _fraction(name: str) -> float | None:
+    """A 0-1 setting from the environment; None when unset."""
+    text = os.getenv(name)
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r}: not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name}={text!r}: must be between 0 and 1")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     """Resolved configuration; build it with :func:`load_config`."""
@@ -40,6 +54,7 @@ class Config:
     sim_url: str
     retailer_urls: dict[str, str] = field(default_factory=dict)
     model_path: str | None = None
+    link_threshold: float | None = None  # GROCER_LINK_THRESHOLD: same-product links' score
     batch_size: int = 500
     iga_locator_url: str = IGA_LOCATOR_URL
 
@@ -74,6 +89,7 @@ def load_config(*, dev: bool | None = None) -> Config:
         sim_url=sim_url,
         retailer_urls=urls,
         model_path=os.getenv("GROCER_MODEL_PATH") or None,
+        link_threshold=_fraction("GROCER_LINK_THRESHOLD"),
         batch_size=int(os.getenv("GROCER_BATCH_SIZE", "500")),
         iga_locator_url=os.getenv(
             "GROCER_IGA_LOCATOR_URL", urls["iga"] if env == "dev" else IGA_LOCATOR_URL

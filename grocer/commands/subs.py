@@ -24,6 +24,7 @@ def _settings(args: argparse.Namespace, config: Config) -> SubstitutionSettings:
         model_path=args.model_path or config.model_path,
         chunk_elements=None if args.no_chunking else args.chunk_elements,
         max_unchunked_block=args.max_unchunked_block,
+        link_threshold=config.link_threshold,
     )
 
 
@@ -47,11 +48,12 @@ def analyze_subs(args: argparse.Namespace, config: Config) -> int:
     for level, count in sorted(summary.pairs_by_level.items()):
         seconds = summary.seconds.get(f"level_{level}", 0.0)
         print(f"  level {level}: {count:>8} pairs  {seconds:8.2f} s")
-    for part in ("load", "embeddings", "links", "scoring", "write", "total"):
+    for part in ("load", "embeddings", "links", "identity", "scoring", "write", "total"):
         print(f"  {part:<10} {summary.seconds.get(part, 0.0):8.2f} s")
     print(f"  texts encoded: {summary.encoded}")
     links = ", ".join(f"{kind} {n}" for kind, n in summary.links_by_kind.items()) or "none"
     print(f"  category links: {links}")
+    print(f"  same-product links: {summary.product_links}")
     print(
         f"  level-2 comparisons: {summary.level_2_comparisons} "
         f"(all pairs within brand: {summary.all_pairs_within_brand}, "
@@ -61,7 +63,7 @@ def analyze_subs(args: argparse.Namespace, config: Config) -> int:
         t = summary.truth
         print(
             f"  barcode pairs found: {t.found}/{t.pairs} ({t.rate:.1%}; one product "
-            f"{t.one_product}, substitutes {t.substitutes})"
+            f"{t.one_product}, linked {t.linked}, substitutes {t.substitutes})"
         )
     return 0
 

@@ -137,6 +137,8 @@ class ProductFrame:
     sizes: list[str]
     barcodes: list[str | None]
     bases: list[str] = field(default_factory=list)
+    # The brands as retailers show them (identity resolves maker names from these).
+    brand_names: list[str] = field(default_factory=list)
     # The bases as levels 1 and 2 compare them (:func:`name_form`).
     forms: list[str] = field(default_factory=list)
     # Category id -> indices of the products listed in it; product index -> company ids.
@@ -186,7 +188,7 @@ def load_frame(connection: Connection) -> ProductFrame:
     then unified by :func:`same_brands`.
     """
     rows = connection.execute(
-        select(Product.id, Product.name, Brand.key, Product.sizes, Product.barcode)
+        select(Product.id, Product.name, Brand.key, Product.sizes, Product.barcode, Brand.name)
         .outerjoin(Brand, Brand.id == Product.brand_id)
         .order_by(Product.id)
     ).all()
@@ -196,6 +198,7 @@ def load_frame(connection: Connection) -> ProductFrame:
         brand_keys=[r[2] or "" for r in rows],
         sizes=[r[3] or "" for r in rows],
         barcodes=[r[4] for r in rows],
+        brand_names=[r[5] or "" for r in rows],
     )
     unified = same_brands({k: n for k, n in connection.execute(select(Brand.key, Brand.name))})
     frame.brand_keys = [unified.get(k, k) for k in frame.brand_keys]

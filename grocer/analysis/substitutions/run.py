@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, delete, update
 
+from grocer.analysis.identity.link import LinkRow, find_links
+from grocer.analysis.identity.model import load_model
 from grocer.analysis.runs import fail_run, open_run
 from grocer.analysis.substitutions.blocking import (
     Block,
@@ -52,7 +54,7 @@ from grocer.analysis.substitutions.scoring import score_pairs, without_pairs
 from grocer.analysis.substitutions.settings import SubstitutionSettings
 from grocer.analysis.substitutions.truth import SamePair, TruthReport, truth_report
 from grocer.db.bulk import insert_rows
-from grocer.db.models import AnalysisRun, CategoryLink, Substitution
+from grocer.db.models import AnalysisRun, CategoryLink, ProductLink, Substitution
 from grocer.progress import progress
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class SubstitutionSummary:
     all_pairs: int
     encoded: int
     links_by_kind: dict[str, int]
+    product_links: int = 0
     candidate_pairs: list[RuleCount] = field(default_factory=list)
     largest_blocks: list[BlockSize] = field(default_factory=list)
     truth: TruthReport | None = None
@@ -105,6 +108,7 @@ class SubstitutionSummary:
             "all_pairs": self.all_pairs,
             "encoded": self.encoded,
             "links_by_kind": dict(sorted(self.links_by_kind.items())),
+            "product_links": self.product_links,
             "candidate_pairs": [asdict(c) for c in self.candidate_pairs],
             "largest_blocks": [asdict(b) for b in self.largest_blocks],
             "truth": self.truth.as_dict() if self.truth else None,
@@ -213,6 +217,8 @@ def _find(
     links = category_links(frame, vectors, encoder, settings=settings, identities=identities)
     kinds = {k: v.kind for k, v in links.items()}
     timer.lap("links")
+    same_product = find_links(frame, vectors, kinds, load_model(), settings.link_threshold)
+    timer.lap("identity")
 
     level_3_rule = category_links_rule(kinds, "SAME", "MATCH")
     level_4_rule = category_links_rule(kinds, "CLOSE", "DISTANT")
@@ -273,8 +279,9 @@ def _find(
                 strict=True,
             )
         )
+        joined = {(r.product_a, r.product_b) for r in same_product}
         with engine.connect() as connection:
-            truth = truth_report(connection, same_products, levels)
+            truth = truth_report(connection, same_products, levels, joined)
     brands: dict[str, int] = {}
     for key in frame.brand_keys:
         if key:
@@ -292,11 +299,20 @@ def _find(
             kind: sum(1 for v in links.values() if v.kind == kind)
             for kind in ("MATCH", "CLOSE", "DISTANT")
         },
+        product_links=len(same_product),
         candidate_pairs=counts,
         largest_blocks=largest,
         truth=truth,
     )
-    _write(engine, run_id, links.values(), records, summary, timer, settings.write_batch)
+    _write(
+        engine,
+        run_id,
+        (links.values(), same_product),
+        records,
+        summary,
+        timer,
+        settings.write_batch,
+    )
     return summary
 
 
@@ -347,20 +363,26 @@ def _run_level(
 def _write(
     engine: Engine,
     run_id: int,
-    links: Iterable[LinkRecord],
+    links: tuple[Iterable[LinkRecord], Sequence[LinkRow]],
     records: np.ndarray,
     summary: SubstitutionSummary,
     timer: _Timer,
     batch: int,
 ) -> None:
-    """Replace links and substitutions and close the run row, all in one transaction."""
-    link_rows = [asdict(link) for link in sorted(links, key=lambda k: (k.category_a, k.category_b))]
+    """Replace category links, same-product links and substitutions and close the run row,
+    all in one transaction."""
+    categories, same_product = links
+    category_rows = [
+        asdict(link) for link in sorted(categories, key=lambda k: (k.category_a, k.category_b))
+    ]
+    product_rows = [asdict(link) for link in same_product]
     fields = SubstitutionRecord._fields
     with engine.begin() as connection:
-        connection.execute(delete(Substitution))
-        connection.execute(delete(CategoryLink))
-        for start in range(0, len(link_rows), batch):
-            insert_rows(connection, CategoryLink.__table__, link_rows[start : start + batch])  # type: ignore[arg-type]
+        for table in (Substitution, CategoryLink, ProductLink):
+            connection.execute(delete(table))
+        for table, rows in ((CategoryLink, category_rows), (ProductLink, product_rows)):
+            for start in range(0, len(rows), batch):
+                insert_rows(connection, table.__table__, rows[start : start + batch])  # type: ignore[arg-type]
         rows = records.tolist()
         for start in range(0, len(rows), batch):
             insert_rows(

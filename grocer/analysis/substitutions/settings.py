@@ -51,6 +51,8 @@ class SubstitutionSettings:
         write_batch: rows per insert when the links and substitutions are written.
         largest_blocks: the largest blocks of each rule kept in the diagnostics.
         enumerate_limit: a rule with more candidate pairs gets no marginal count.
+        link_threshold: a same-product link needs this score (0-1); None takes the
+            operating point committed with the identity model (``GROCER_LINK_THRESHOLD``).
 
     Examples:
         >>> SubstitutionSettings(max_per_level=5).cosine
@@ -73,6 +75,7 @@ class SubstitutionSettings:
     write_batch: int = 5_000
     largest_blocks: int = 3
     enumerate_limit: int = ENUMERATE_LIMIT
+    link_threshold: float | None = None
 
     @property
     def link_chunk_elements(self) -> int:

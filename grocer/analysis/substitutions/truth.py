@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -31,10 +31,15 @@ class TruthReport:
     one_product: int
     substitutes: int
     by_level: dict[int, int]
+    linked: int = 0  # two products joined by a same-product link
+
+    @property
+    def same_product(self) -> int:
+        return self.one_product + self.linked
 
     @property
     def found(self) -> int:
-        return self.one_product + self.substitutes
+        return self.one_product + self.linked + self.substitutes
 
     @property
     def rate(self) -> float:
@@ -44,6 +49,7 @@ class TruthReport:
         return {
             "pairs": self.pairs,
             "one_product": self.one_product,
+            "linked": self.linked,
             "substitutes": self.substitutes,
             "by_level": {str(k): v for k, v in sorted(self.by_level.items())},
             "rate": round(self.rate, 4),
@@ -57,6 +63,19 @@ def barcode_pairs(paths: Sequence[Path]) -> list[SamePair]:
     company's listing of a barcode is taken once.
     """
     by_code: dict[str, set[ListingKey]] = defaultdict(set)
+    for listing, code in listing_barcodes(paths).items():
+        by_code[code].add(listing)
+    pairs: set[SamePair] = set()
+    for keys in by_code.values():
+        for x, y in combinations(sorted(keys), 2):
+            if x[0] != y[0]:
+                pairs.add((x, y))
+    return sorted(pairs)
+
+
+def listing_barcodes(paths: Sequence[Path]) -> dict[ListingKey, str]:
+    """Each listing's identity barcode in snapshot files (valid GTINs, not in-store codes)."""
+    found: dict[ListingKey, str] = {}
     for path in paths:
         opener = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rb") as handle:
@@ -66,13 +85,8 @@ def barcode_pairs(paths: Sequence[Path]) -> list[SamePair]:
                 for company, sku, barcode in _listings(orjson.loads(line)):
                     gtin = clean_gtin(barcode)
                     if gtin.is_identity and gtin.code and sku:
-                        by_code[gtin.code].add((company, sku))
-    pairs: set[SamePair] = set()
-    for keys in by_code.values():
-        for x, y in combinations(sorted(keys), 2):
-            if x[0] != y[0]:
-                pairs.add((x, y))
-    return sorted(pairs)
+                        found[(company, sku)] = gtin.code
+    return found
 
 
 def _listings(record: object) -> list[tuple[str, str, object]]:
@@ -95,8 +109,10 @@ def truth_report(
     connection: Connection,
     pairs: Iterable[SamePair],
     substitutions: dict[tuple[int, int], int],
+    links: Collection[tuple[int, int]] = frozenset(),
 ) -> TruthReport:
-    """How many of ``pairs`` are one product, or substitutes (``{(a, b): level}``, a < b).
+    """How many of ``pairs`` are one product, joined by a same-product link (``links``,
+    ``(a, b)`` with a < b), or substitutes (``{(a, b): level}``).
 
     Pairs with a listing not in the database are left out of the count.
     """
@@ -108,7 +124,7 @@ def truth_report(
             )
         )
     }
-    total = one = subs = 0
+    total = one = linked = subs = 0
     by_level: dict[int, int] = defaultdict(int)
     for x, y in pairs:
         a, b = product_of.get(x), product_of.get(y)
@@ -118,11 +134,14 @@ def truth_report(
         if a == b:
             one += 1
             continue
+        if (min(a, b), max(a, b)) in links:
+            linked += 1
+            continue
         level = substitutions.get((min(a, b), max(a, b)))
         if level is not None:
             subs += 1
             by_level[level] += 1
-    return TruthReport(total, one, subs, dict(by_level))
+    return TruthReport(total, one, subs, dict(by_level), linked)
 
 
 def strip_barcodes(path: Path, out: Path) -> Path:

@@ -79,8 +79,9 @@ def test_analyze_reports_barcode_pairs_found(
     capsys.readouterr()
     assert main(["analyze", "subs", "--truth", *truth]) == 0
     out = capsys.readouterr().out
-    # The noodles are one product sold as a 5 pack (level 2); the cocoa names differ.
-    assert "barcode pairs found: 1/2 (50.0%; one product 0, substitutes 1)" in out
+    # The noodles are one product sold as a 5 pack (linked); the cocoa names differ.
+    assert "barcode pairs found: 1/2 (50.0%; one product 0, linked 1, substitutes 0)" in out
+    assert "same-product links: 1" in out
     engine = upgrade(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     with engine.connect() as connection:
         misses = explain_misses(connection, barcode_pairs([Path(p) for p in truth]))

@@ -1,0 +1,87 @@
+"""Snapshots with their barcodes hidden: what identity is fitted and measured on.
+
+The Coles and IGA snapshots are ingested with every barcode stripped (Aldi's have none), a
+substitutions run embeds the names and links the categories, and the hidden barcodes are
+kept aside: they label candidate pairs (:mod:`.fit`) and judge links (``bench/identity.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from grocer.analysis.identity.fit import ListingKey, product_codes, product_listings
+from grocer.analysis.substitutions.embeddings import Encoder, cached_vectors
+from grocer.analysis.substitutions.frame import ProductFrame, load_frame
+from grocer.analysis.substitutions.run import find_substitutions
+from grocer.analysis.substitutions.truth import (
+    SamePair,
+    barcode_pairs,
+    listing_barcodes,
+    strip_barcodes,
+)
+from grocer.db.migrate import upgrade
+from grocer.db.models import CategoryLink
+from grocer.ingest.runner import ingest_files
+
+
+@dataclass
+class HiddenCorpus:
+    """An ingested corpus, its frame and vectors, and the barcodes linking did not see."""
+
+    engine: Engine
+    frame: ProductFrame
+    vectors: np.ndarray
+    kinds: dict[tuple[int, int], str]
+    product_of: dict[ListingKey, int]
+    listing_codes: dict[ListingKey, str]
+    pairs: list[SamePair]  # listings of different retailers sharing a hidden barcode
+
+    @property
+    def codes(self) -> dict[int, set[str]]:
+        """Product id -> its listings' hidden barcodes."""
+        return product_codes(self.product_of, self.listing_codes)
+
+
+def snapshot_files(corpus: Path) -> tuple[list[Path], list[Path]]:
+    """The Coles and IGA snapshots (barcoded), and Aldi's."""
+    barcoded = [*sorted((corpus / "coles").glob("*.gz")), *sorted((corpus / "iga").glob("*.gz"))]
+    return [p for p in barcoded if p.is_file()], sorted((corpus / "aldi").glob("*.gz"))
+
+
+def hidden_corpus(corpus: Path, work: Path, encoder: Encoder | None = None) -> HiddenCorpus:
+    """Ingest ``corpus``'s snapshots into ``work`` with barcodes stripped, run substitutions
+    once (embeddings, category links) and load what identity reads.  A database already in
+    ``work`` is reused as it is."""
+    barcoded, aldi = snapshot_files(corpus)
+    database = work / "hidden.sqlite3"
+    fresh = not database.exists()
+    engine = upgrade(f"sqlite:///{database}")
+    encoder = encoder or Encoder()
+    if fresh:
+        stripped = work / "stripped"
+        stripped.mkdir(exist_ok=True)
+        ingest_files(engine, [*(strip_barcodes(p, stripped) for p in barcoded), *aldi])
+        find_substitutions(engine, encoder=encoder)
+    with engine.connect() as connection:
+        frame = load_frame(connection)
+        kinds = {
+            (a, b): kind
+            for a, b, kind in connection.execute(
+                select(CategoryLink.category_a, CategoryLink.category_b, CategoryLink.kind)
+            )
+        }
+        product_of = product_listings(connection)
+    vectors, _ = cached_vectors(engine, frame.ids.tolist(), frame.bases, encoder)
+    return HiddenCorpus(
+        engine=engine,
+        frame=frame,
+        vectors=vectors,
+        kinds=kinds,
+        product_of=product_of,
+        listing_codes=listing_barcodes(barcoded),
+        pairs=barcode_pairs(barcoded),
+    )

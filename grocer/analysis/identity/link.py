@@ -1,0 +1,86 @@
+"""Same-product links of a product frame: candidates -> features -> scores -> assignment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from grocer.analysis.identity.assign import one_to_one
+from grocer.analysis.identity.brands import identity_brand, with_aliases
+from grocer.analysis.identity.candidates import candidate_pairs, company_masks
+from grocer.analysis.identity.features import PairContext, pair_features
+from grocer.analysis.identity.model import IdentityModel
+from grocer.analysis.substitutions.frame import ProductFrame
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate pairs (frame indices ``i < j``) and their features."""
+
+    i: np.ndarray
+    j: np.ndarray
+    features: np.ndarray
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One row of ``product_links``."""
+
+    product_a: int
+    product_b: int
+    score: float
+    evidence: str
+
+
+def identity_brands(frame: ProductFrame, aliases: Mapping[str, str]) -> list[str]:
+    """Each product's identity brand (its shown brand resolved, then aliased)."""
+    shown = frame.brand_names or frame.brand_keys
+    return [with_aliases(identity_brand(b), aliases) for b in shown]
+
+
+def candidates(
+    frame: ProductFrame,
+    vectors: np.ndarray,
+    kinds: Mapping[tuple[int, int], str],
+    aliases: Mapping[str, str],
+) -> Candidates:
+    """Every candidate pair of ``frame`` with its features (brands under ``aliases``)."""
+    masks = company_masks(frame.companies)
+    has_barcode = np.array([b is not None for b in frame.barcodes], dtype=bool)
+    brands = identity_brands(frame, aliases)
+    i, j = candidate_pairs(frame.sizes, brands, masks, has_barcode, vectors)
+    context = PairContext.of(frame, brands, kinds)
+    return Candidates(i, j, pair_features(context, vectors, i, j))
+
+
+def select_links(
+    frame: ProductFrame, found: Candidates, model: IdentityModel, threshold: float | None = None
+) -> list[LinkRow]:
+    """The candidates judged one: scored at least ``threshold`` (the model's own when None),
+    one per product and retailer pair."""
+    scores = model.scores(found.features)
+    floor = model.threshold if threshold is None else threshold
+    above = np.nonzero(scores >= floor)[0]
+    masks = company_masks(frame.companies)
+    companies = sorted({c for cs in frame.companies for c in cs})
+    kept = above[one_to_one(found.i[above], found.j[above], scores[above], masks, companies)]
+    rows = []
+    for k in kept.tolist():
+        a, b = int(frame.ids[found.i[k]]), int(frame.ids[found.j[k]])
+        evidence = model.evidence(found.features[k])
+        rows.append(LinkRow(min(a, b), max(a, b), float(scores[k]), evidence))
+    return sorted(rows, key=lambda r: (r.product_a, r.product_b))
+
+
+def find_links(
+    frame: ProductFrame,
+    vectors: np.ndarray,
+    kinds: Mapping[tuple[int, int], str],
+    model: IdentityModel,
+    threshold: float | None = None,
+) -> list[LinkRow]:
+    """The product pairs of ``frame`` judged one (see :func:`select_links`)."""
+    found = candidates(frame, vectors, kinds, model.aliases)
+    return select_links(frame, found, model, threshold)

@@ -1,0 +1,104 @@
+"""Same-product links: made by ``grocer analyze subs`` without barcodes, settled by barcodes
+learned later (equal: one product; different: the link goes and never comes back)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from grocer.analysis.identity.features import FEATURES
+from grocer.analysis.substitutions import SubstitutionSettings, find_substitutions
+from grocer.analysis.substitutions.embeddings import Encoder
+from grocer.db.models import Listing, Product, ProductLink
+from grocer.ingest.runner import ingest_files
+from tests.integration.substitutions.conftest import gtin, write_snapshot
+
+CEREAL = ["Pantry", "Breakfast", "Cereal"]
+COLES = [
+    {"name": "Special K Original Breakfast Cereal", "brand": "Kellogg (Aust) Pty Ltd",
+     "description": "KELLOGG'S SPECIAL K ORIGINAL BREAKFAST CEREAL 500G", "size": "500g",
+     "category_path": CEREAL},
+]  # fmt: skip
+IGA = [
+    {"name": "Kellogg's Special K Original", "brand": "Kellogg's", "size": "500g",
+     "category_path": CEREAL},
+    {"name": "Kellogg's Special K Red Berries", "brand": "Kellogg's", "size": "500g",
+     "category_path": CEREAL},
+]  # fmt: skip
+
+
+def ingest(engine: Engine, folder: Path, coles: list[dict], iga: list[dict]) -> None:
+    folder.mkdir(exist_ok=True)
+    files = [
+        write_snapshot(folder / "coles.jsonl.gz", "coles", coles),
+        write_snapshot(folder / "iga.jsonl.gz", "iga", iga),
+    ]
+    assert ingest_files(engine, files).rejected_total == 0
+
+
+def linked_names(engine: Engine) -> set[frozenset[str]]:
+    with engine.connect() as connection:
+        names = dict(connection.execute(select(Product.id, Product.name)).all())
+        return {
+            frozenset((names[a], names[b]))
+            for a, b in connection.execute(select(ProductLink.product_a, ProductLink.product_b))
+        }
+
+
+# Low enough that both IGA cereals score above it: the assignment, not the threshold, picks.
+LOW = SubstitutionSettings(link_threshold=0.1)
+ORIGINALS = frozenset(("Special K Original Breakfast Cereal", "Kellogg's Special K Original"))
+
+
+def test_a_coles_product_and_its_iga_twin_are_linked_one_to_one(
+    engine: Engine, tmp_path: Path, encoder: Encoder
+) -> None:
+    ingest(engine, tmp_path / "a", COLES, IGA)
+    summary = find_substitutions(engine, encoder=encoder, settings=LOW)
+    assert linked_names(engine) == {ORIGINALS}  # not also the Red Berries: one per retailer
+    assert summary.product_links == 1
+    with engine.connect() as connection:
+        score, evidence = connection.execute(select(ProductLink.score, ProductLink.evidence)).one()
+    explained = json.loads(evidence)
+    assert set(explained) == set(FEATURES)
+    assert explained["brand_agree"]["value"] == 1.0 and explained["brand_agree"]["weight"] > 0
+    assert 0.0 <= score <= 1.0
+
+
+def test_different_barcodes_break_a_link_for_good(
+    engine: Engine, tmp_path: Path, encoder: Encoder
+) -> None:
+    ingest(engine, tmp_path / "a", COLES, IGA)
+    find_substitutions(engine, encoder=encoder, settings=LOW)
+    assert linked_names(engine) == {ORIGINALS}
+    # The next crawls carry barcodes, and they differ: two products after all.
+    ingest(
+        engine,
+        tmp_path / "b",
+        [{**COLES[0], "barcode": gtin(1)}],
+        [{**IGA[0], "barcode": gtin(2)}, IGA[1]],
+    )
+    assert linked_names(engine) == set()
+    find_substitutions(engine, encoder=encoder, settings=LOW)
+    assert ORIGINALS not in linked_names(engine)  # (the low threshold may pick Red Berries)
+
+
+def test_equal_barcodes_make_one_product_and_leave_no_link(
+    engine: Engine, tmp_path: Path, encoder: Encoder
+) -> None:
+    ingest(engine, tmp_path / "a", COLES, IGA)
+    find_substitutions(engine, encoder=encoder, settings=LOW)
+    ingest(
+        engine,
+        tmp_path / "b",
+        [{**COLES[0], "barcode": gtin(1)}],
+        [{**IGA[0], "barcode": gtin(1)}, IGA[1]],
+    )
+    with engine.connect() as connection:
+        products = connection.execute(
+            select(Listing.product_id).join(Product).where(Product.barcode == gtin(1))
+        ).scalars()
+        assert len(set(products)) == 1
+        assert connection.execute(select(ProductLink.product_a)).all() == []
