@@ -67,10 +67,10 @@ def cross_validate(corpus: HiddenCorpus) -> tuple[FoldScore, dict[float, FoldSco
         train = [p for p in corpus.pairs if listing_fold.get(p[0]) != fold]
         held = [p for p in corpus.pairs if listing_fold.get(p[0]) == fold]
         aliases = learn_aliases(alias_pairs(frame, train, product_of))
-        found = candidates(frame, corpus.vectors, corpus.kinds, aliases)
+        found = candidates(frame, corpus.vectors, corpus.prices, corpus.kinds, aliases)
         labels = pair_labels(frame, found.i, found.j, codes)
         touching = np.nonzero((product_fold[found.i] == fold) | (product_fold[found.j] == fold))
-        model = fit_model(found.features, labels, aliases, exclude=touching[0].tolist())
+        model = fit_model(frame, found, labels, aliases, exclude=touching[0].tolist())
         in_fold = {listing for listing, f in listing_fold.items() if f == fold}
 
         def scored(threshold: float | None, found=found, model=model, held=held, in_fold=in_fold):

@@ -37,9 +37,9 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         corpus = hidden_corpus(args.corpus, work)
         aliases = learn_aliases(alias_pairs(corpus.frame, corpus.pairs, corpus.product_of))
-        found = candidates(corpus.frame, corpus.vectors, corpus.kinds, aliases)
+        found = candidates(corpus.frame, corpus.vectors, corpus.prices, corpus.kinds, aliases)
         labels = pair_labels(corpus.frame, found.i, found.j, corpus.codes)
-        model = fit_model(found.features, labels, aliases)
+        model = fit_model(corpus.frame, found, labels, aliases)
         args.out.write_text(model.as_json())
         corpus.engine.dispose()
     summary = {

@@ -66,3 +66,35 @@ def _assigned(left: np.ndarray, right: np.ndarray, scores: np.ndarray) -> np.nda
             (r, c) in taken for r, c in zip(row_at.tolist(), col_at.tolist(), strict=True)
         ]
     return chosen
+
+
+def ambiguous(
+    i: np.ndarray, j: np.ndarray, logits: np.ndarray, masks: np.ndarray, margin: float
+) -> np.ndarray:
+    """Pairs whose product has another candidate at the same retailer(s) scored within
+    ``margin`` (log-odds) of it, or above it: a coin toss between two packs is no link.
+
+    >>> masks = np.array([1 << 4, 1 << 1, 1 << 1])  # an IGA product, two Coles products
+    >>> ambiguous(np.array([0, 0]), np.array([1, 2]), np.array([4.0, 3.9]), masks, 1.0)
+    array([ True,  True])
+    >>> ambiguous(np.array([0, 0]), np.array([1, 2]), np.array([4.0, 1.0]), masks, 1.0)
+    array([False,  True])
+    """
+    top: dict[tuple[int, int], list[float]] = {}
+    ends = list(zip(i.tolist(), j.tolist(), strict=True))
+    values = logits.tolist()
+    for (a, b), value in zip(ends, values, strict=True):
+        for key in ((a, int(masks[b])), (b, int(masks[a]))):
+            best = top.setdefault(key, [])
+            best.append(value)
+            best.sort(reverse=True)
+            del best[2:]
+    out = np.zeros(len(i), dtype=bool)
+    for k, ((a, b), value) in enumerate(zip(ends, values, strict=True)):
+        for key in ((a, int(masks[b])), (b, int(masks[a]))):
+            best = top[key]
+            if len(best) < 2:
+                continue
+            rival = best[1] if value >= best[0] else best[0]
+            out[k] |= rival >= value - margin
+    return out

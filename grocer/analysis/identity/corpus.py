@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from grocer.analysis.identity.fit import ListingKey, product_codes, product_listings
+from grocer.analysis.identity.prices import regular_prices
 from grocer.analysis.substitutions.embeddings import Encoder, cached_vectors
 from grocer.analysis.substitutions.frame import ProductFrame, load_frame
 from grocer.analysis.substitutions.run import find_substitutions
@@ -35,6 +36,7 @@ class HiddenCorpus:
     engine: Engine
     frame: ProductFrame
     vectors: np.ndarray
+    prices: np.ndarray  # each product's regular price
     kinds: dict[tuple[int, int], str]
     product_of: dict[ListingKey, int]
     listing_codes: dict[ListingKey, str]
@@ -75,11 +77,13 @@ def hidden_corpus(corpus: Path, work: Path, encoder: Encoder | None = None) -> H
             )
         }
         product_of = product_listings(connection)
+        prices = regular_prices(connection, frame.ids)
     vectors, _ = cached_vectors(engine, frame.ids.tolist(), frame.bases, encoder)
     return HiddenCorpus(
         engine=engine,
         frame=frame,
         vectors=vectors,
+        prices=prices,
         kinds=kinds,
         product_of=product_of,
         listing_codes=listing_barcodes(barcoded),

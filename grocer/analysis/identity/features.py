@@ -5,9 +5,13 @@
 (rapidfuzz token set and token sort ratios of the name forms), ``cover_low`` and
 ``cover_high`` (of each name's words weighted by rarity, the share the other name has: the
 lower and the higher; "Super Crunchy" is not "Crunchy"), ``number_conflict`` (both names
-hold numbers that are not sizes, and differ: 70% and 85% cocoa), ``cosine`` (of the embedded
+hold numbers that are not sizes, and differ: 70% and 85% cocoa), ``variant_words`` (words
+of one name the other lacks though its retailer uses them for that brand: IGA names a "Super
+Crunchy" Bega peanut butter, so its plain "Crunchy" is another; 0, 0.5 for one, 1 for more),
+``cosine`` (of the embedded
 base names), ``size_equal`` (a g or ml amount in common), ``size_unknown`` (one names no
-amount) and ``category`` (1 the same or MATCH-linked categories, 0.5 CLOSE, 0.25 DISTANT, else 0).
+amount), ``price_gap`` and ``price_unknown`` (:mod:`.prices`: a 12-pack costs twice a 6-pack)
+and ``category`` (1 the same or MATCH-linked categories, 0.5 CLOSE, 0.25 DISTANT, else 0).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from rapidfuzz import fuzz
 
 from grocer.analysis.identity.brands import brands_agree, name_brand
 from grocer.analysis.identity.candidates import amounts
+from grocer.analysis.identity.prices import price_gaps
 from grocer.analysis.substitutions.frame import ProductFrame
 from grocer.normalize.text import words
 
@@ -34,9 +39,12 @@ FEATURES = (
     "cover_low",
     "cover_high",
     "number_conflict",
+    "variant_words",
     "cosine",
     "size_equal",
     "size_unknown",
+    "price_gap",
+    "price_unknown",
     "category",
 )
 KIND_CLOSENESS = {"MATCH": 1.0, "CLOSE": 0.5, "DISTANT": 0.25}
@@ -54,6 +62,9 @@ class PairContext:
     categories: Sequence[tuple[int, ...]]
     kinds: Mapping[tuple[int, int], str]
     rarity: Mapping[str, float]  # word -> inverse document frequency over the forms
+    companies: Sequence[frozenset[int]]
+    # (company id, identity brand) -> the words of that retailer's names of the brand
+    vocabulary: Mapping[tuple[int, str], frozenset[str]]
 
     @classmethod
     def of(
@@ -66,6 +77,11 @@ class PairContext:
                 categories[index].append(category)
         documents = Counter(word for form in frame.forms for word in set(form.split()))
         total = max(len(frame.forms), 1)
+        vocabulary: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for form, brand, companies in zip(frame.forms, brands, frame.companies, strict=True):
+            if brand:
+                for company in companies:
+                    vocabulary[(company, brand)].update(form.split())
         return cls(
             brands=brands,
             name_words=[words(n) for n in frame.names],
@@ -74,6 +90,8 @@ class PairContext:
             amounts=[amounts(s) for s in frame.sizes],
             categories=[tuple(categories.get(i, ())) for i in range(len(frame))],
             kinds=kinds,
+            companies=frame.companies,
+            vocabulary={key: frozenset(found) for key, found in vocabulary.items()},
         )
 
     def coverage(self, a: int, b: int) -> tuple[float, float]:
@@ -81,6 +99,21 @@ class PairContext:
         other has it, or one is the start of the other, 4 letters at least: "choc")."""
         first, second = set(self.forms[a].split()), set(self.forms[b].split())
         return _covered(first, second, self.rarity), _covered(second, first, self.rarity)
+
+    def variant_words(self, a: int, b: int) -> int:
+        """How many words of either form the other lacks while the other's retailers use
+        them in names of the other's brand."""
+        first, second = set(self.forms[a].split()), set(self.forms[b].split())
+        count = 0
+        for mine, theirs, other in ((first, second, b), (second, first, a)):
+            brand = self.brands[other]
+            if not brand:
+                continue
+            used: set[str] = set()
+            for company in self.companies[other]:
+                used |= self.vocabulary.get((company, brand), frozenset())
+            count += sum(1 for w in mine if w in used and not _held(w, theirs))
+        return count
 
     def category_closeness(self, i: int, j: int) -> float:
         """How closely the two products' categories are linked (see the module)."""
@@ -95,11 +128,15 @@ class PairContext:
 
 
 def pair_features(
-    context: PairContext, vectors: np.ndarray, i: np.ndarray, j: np.ndarray
+    context: PairContext, vectors: np.ndarray, prices: np.ndarray, i: np.ndarray, j: np.ndarray
 ) -> np.ndarray:
-    """The features (columns in :data:`FEATURES` order) of index pairs ``(i[k], j[k])``."""
+    """The features (columns in :data:`FEATURES` order) of index pairs ``(i[k], j[k])``;
+    ``prices`` holds each product's regular price (NaN: none)."""
     out = np.zeros((len(i), len(FEATURES)), dtype=np.float64)
     out[:, FEATURES.index("cosine")] = np.einsum("ij,ij->i", vectors[i], vectors[j])
+    gap, unknown = price_gaps(prices, i, j)
+    out[:, FEATURES.index("price_gap")] = gap
+    out[:, FEATURES.index("price_unknown")] = unknown
     brands, names, forms, held = context.brands, context.name_words, context.forms, context.amounts
     for row, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
         agree = (
@@ -114,9 +151,10 @@ def pair_features(
         first, second = context.coverage(a, b)
         out[row, 4], out[row, 5] = min(first, second), max(first, second)
         out[row, 6] = number_conflict(names[a], names[b])
-        out[row, 8] = bool(held[a] & held[b])
-        out[row, 9] = not held[a] or not held[b]
-        out[row, 10] = context.category_closeness(a, b)
+        out[row, 7] = min(context.variant_words(a, b), 2) / 2
+        out[row, 9] = bool(held[a] & held[b])
+        out[row, 10] = not held[a] or not held[b]
+        out[row, 13] = context.category_closeness(a, b)
     return out
 
 
@@ -125,12 +163,17 @@ def _covered(words_of: set[str], other: set[str], rarity: Mapping[str, float]) -
     for word in words_of:
         weight = rarity.get(word, 1.0)
         mass += weight
-        if word in other or any(
-            min(len(word), len(o)) >= 4 and (o.startswith(word) or word.startswith(o))
-            for o in other
-        ):
+        if _held(word, other):
             held += weight
     return held / mass if mass else 1.0
+
+
+def _held(word: str, other: set[str]) -> bool:
+    """``word`` is in ``other``, or starts or is started by one of its words (4 letters at
+    least: "choc" and "chocolate")."""
+    return word in other or any(
+        min(len(word), len(o)) >= 4 and (o.startswith(word) or word.startswith(o)) for o in other
+    )
 
 
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")

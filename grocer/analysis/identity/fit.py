@@ -17,12 +17,14 @@ from sqlalchemy import Connection, select
 
 from grocer.analysis.identity.brands import identity_brand, learn_aliases
 from grocer.analysis.identity.features import FEATURES
+from grocer.analysis.identity.link import Candidates, linked_rows
 from grocer.analysis.identity.model import IdentityModel
 from grocer.analysis.substitutions.frame import ProductFrame
 from grocer.db.models import Company, Listing
 
 ListingKey = tuple[str, str]  # (company slug, sku)
-# The operating point: the lowest threshold whose training precision reaches this.
+# The operating point: the lowest threshold at which the links made on training rows reach
+# this precision.
 TARGET_PRECISION = 0.99
 
 
@@ -109,18 +111,22 @@ def operating_threshold(
 
 
 def fit_model(
-    features: np.ndarray,
+    frame: ProductFrame,
+    found: Candidates,
     labels: np.ndarray,
     aliases: Mapping[str, str],
     exclude: Collection[int] = (),
 ) -> IdentityModel:
-    """The model fitted on labelled rows not in ``exclude`` (row numbers), its threshold
-    the operating point on those rows."""
+    """The model fitted on the labelled candidate rows not in ``exclude``; its threshold is
+    the operating point of the links it would make (after the assignment) among those rows."""
     rows = np.ones(len(labels), dtype=bool)
     rows[list(exclude)] = False
-    weights, intercept = fit_weights(features[rows], labels[rows])
-    model = IdentityModel(weights, intercept, threshold=1.0, aliases=dict(aliases))
-    threshold = operating_threshold(model.scores(features[rows]), labels[rows])
+    weights, intercept = fit_weights(found.features[rows], labels[rows])
+    model = IdentityModel(weights, intercept, threshold=0.0, aliases=dict(aliases))
+    linked = linked_rows(frame, found, model, threshold=0.0)
+    judged = linked[rows[linked] & (labels[linked] >= 0)]
+    scores = model.scores(found.features[judged])
+    threshold = operating_threshold(scores, labels[judged])
     return IdentityModel(weights, intercept, threshold, dict(aliases))
 
 

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grocer.analysis.identity.assign import one_to_one
+from grocer.analysis.identity.assign import ambiguous, one_to_one
 from grocer.analysis.identity.brands import identity_brand, with_aliases
 from grocer.analysis.identity.candidates import candidate_pairs, company_masks
 from grocer.analysis.identity.features import PairContext, pair_features
 from grocer.analysis.identity.model import IdentityModel
 from grocer.analysis.substitutions.frame import ProductFrame
+
+# A pair needs this lead in log-odds over its products' next candidates at the same retailer.
+AMBIGUITY_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,31 +46,42 @@ def identity_brands(frame: ProductFrame, aliases: Mapping[str, str]) -> list[str
 def candidates(
     frame: ProductFrame,
     vectors: np.ndarray,
+    prices: np.ndarray,
     kinds: Mapping[tuple[int, int], str],
     aliases: Mapping[str, str],
 ) -> Candidates:
-    """Every candidate pair of ``frame`` with its features (brands under ``aliases``)."""
+    """Every candidate pair of ``frame`` with its features (brands under ``aliases``;
+    ``prices``: :func:`~grocer.analysis.identity.prices.regular_prices`)."""
     masks = company_masks(frame.companies)
     has_barcode = np.array([b is not None for b in frame.barcodes], dtype=bool)
     brands = identity_brands(frame, aliases)
     i, j = candidate_pairs(frame.sizes, brands, masks, has_barcode, vectors)
     context = PairContext.of(frame, brands, kinds)
-    return Candidates(i, j, pair_features(context, vectors, i, j))
+    return Candidates(i, j, pair_features(context, vectors, prices, i, j))
+
+
+def linked_rows(
+    frame: ProductFrame, found: Candidates, model: IdentityModel, threshold: float | None = None
+) -> np.ndarray:
+    """The candidate rows judged one: scored at least ``threshold`` (the model's own when
+    None), clear of a rival (:func:`~.assign.ambiguous`), one per product and retailer pair."""
+    scores = model.scores(found.features)
+    floor = model.threshold if threshold is None else threshold
+    masks = company_masks(frame.companies)
+    logits = model.logits(found.features)
+    clear = ~ambiguous(found.i, found.j, logits, masks, AMBIGUITY_MARGIN)
+    above = np.nonzero((scores >= floor) & clear)[0]
+    companies = sorted({c for cs in frame.companies for c in cs})
+    return above[one_to_one(found.i[above], found.j[above], scores[above], masks, companies)]
 
 
 def select_links(
     frame: ProductFrame, found: Candidates, model: IdentityModel, threshold: float | None = None
 ) -> list[LinkRow]:
-    """The candidates judged one: scored at least ``threshold`` (the model's own when None),
-    one per product and retailer pair."""
+    """The links of :func:`linked_rows`, as ``product_links`` rows."""
     scores = model.scores(found.features)
-    floor = model.threshold if threshold is None else threshold
-    above = np.nonzero(scores >= floor)[0]
-    masks = company_masks(frame.companies)
-    companies = sorted({c for cs in frame.companies for c in cs})
-    kept = above[one_to_one(found.i[above], found.j[above], scores[above], masks, companies)]
     rows = []
-    for k in kept.tolist():
+    for k in linked_rows(frame, found, model, threshold).tolist():
         a, b = int(frame.ids[found.i[k]]), int(frame.ids[found.j[k]])
         evidence = model.evidence(found.features[k])
         rows.append(LinkRow(min(a, b), max(a, b), float(scores[k]), evidence))
@@ -77,10 +91,11 @@ def select_links(
 def find_links(
     frame: ProductFrame,
     vectors: np.ndarray,
+    prices: np.ndarray,
     kinds: Mapping[tuple[int, int], str],
     model: IdentityModel,
     threshold: float | None = None,
 ) -> list[LinkRow]:
     """The product pairs of ``frame`` judged one (see :func:`select_links`)."""
-    found = candidates(frame, vectors, kinds, model.aliases)
+    found = candidates(frame, vectors, prices, kinds, model.aliases)
     return select_links(frame, found, model, threshold)

@@ -37,9 +37,13 @@ class IdentityModel:
     def vector(self) -> np.ndarray:
         return np.array([self.weights[name] for name in FEATURES], dtype=np.float64)
 
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """The log-odds that each row's pair is one product."""
+        return features @ self.vector + self.intercept
+
     def scores(self, features: np.ndarray) -> np.ndarray:
         """The probability that each row's pair is one product."""
-        return 1.0 / (1.0 + np.exp(-(features @ self.vector + self.intercept)))
+        return 1.0 / (1.0 + np.exp(-self.logits(features)))
 
     def evidence(self, row: np.ndarray) -> str:
         """One pair's features and their weights, as the JSON kept with its link."""

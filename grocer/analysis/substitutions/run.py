@@ -21,6 +21,7 @@ from sqlalchemy import Engine, delete, update
 
 from grocer.analysis.identity.link import LinkRow, find_links
 from grocer.analysis.identity.model import load_model
+from grocer.analysis.identity.prices import regular_prices
 from grocer.analysis.runs import fail_run, open_run
 from grocer.analysis.substitutions.blocking import (
     Block,
@@ -217,7 +218,9 @@ def _find(
     links = category_links(frame, vectors, encoder, settings=settings, identities=identities)
     kinds = {k: v.kind for k, v in links.items()}
     timer.lap("links")
-    same_product = find_links(frame, vectors, kinds, load_model(), settings.link_threshold)
+    with engine.connect() as connection:
+        prices = regular_prices(connection, frame.ids)
+    same_product = find_links(frame, vectors, prices, kinds, load_model(), settings.link_threshold)
     timer.lap("identity")
 
     level_3_rule = category_links_rule(kinds, "SAME", "MATCH")
