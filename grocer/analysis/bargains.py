@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 from grocer.analysis.runs import fail_run, open_run
 from grocer.analysis.zones.resolver import ResolvedPrice, latest_prices
 from grocer.db.models import AnalysisRun, Bargain, GroupMembership, Listing, Price, Product, Store
+from grocer.db.product_links import link_groups
 
 logger = logging.getLogger(__name__)
 
@@ -168,14 +169,24 @@ def zone_stores(connection: Connection, as_of: date, *, fresh_days: int) -> list
 
 
 def canonical_listings(connection: Connection) -> dict[int, int]:
-    """``listing id -> product id`` for listings of canonical products."""
+    """``listing id -> product id`` for listings of canonical products; products linked as
+    one (``product_links``) all map to their group's lowest id."""
+    groups = link_groups(connection)
     statement = (
         select(Listing.id, Listing.product_id)
         .join(Product, Product.id == Listing.product_id)
-        # Identity comes from a barcode or a matching key; a product with neither is no one.
-        .where(or_(Product.barcode.is_not(None), Product.matching_key.is_not(None)))
+        # Identity comes from a barcode, a matching key or a same-product link.
+        .where(
+            or_(
+                Product.barcode.is_not(None),
+                Product.matching_key.is_not(None),
+                Product.id.in_(list(groups)),
+            )
+        )
     )
-    return {listing: product for listing, product in connection.execute(statement)}
+    return {
+        listing: groups.get(product, product) for listing, product in connection.execute(statement)
+    }
 
 
 def _best_per_zone(
@@ -210,8 +221,9 @@ def detect_bargains(
     The rule (DESIGN §6, issue 8):
 
     - **Grouping key**: the canonical product, one ``products`` row, whose identity is a
-      barcode or a matching key (name, brand, canonical size); products with neither are
-      skipped.  Prices compare on the shelf price: one product has one size.
+      barcode or a matching key (name, brand, canonical size), or products linked as one
+      (``product_links``: the group's lowest id); products with none of these are skipped.
+      Prices compare on the shelf price: one product has one size.
     - **Prices**: every price zone's fresh price, read through the zone resolver
       (:func:`~grocer.analysis.zones.resolver.latest_prices`): one per zone anchor (a store
       in no zone is its own zone), the interval in force latest up to ``as_of`` and last seen

@@ -14,6 +14,7 @@ from grocer.api.product_data import retailer_store_ids
 from grocer.api.product_list import product_rows
 from grocer.api.responses import number
 from grocer.db.models import Company, Listing
+from grocer.db.product_links import group_members
 from grocer.health.freshness import fresh_days
 
 
@@ -33,20 +34,25 @@ def compare_products(
     environ: Mapping[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The products in the order asked, each with its cheapest current offer per company
-    (lowest unit price per kg or l, then per each, then shelf price), best first; and the
-    ids no product has.
+    (lowest unit price per kg or l, then per each, then shelf price), best first, its linked
+    products' offers included; and the ids no product has.
 
     Raises:
         ValueError: a bad ``GROCER_FRESH_DAYS``.
     """
     products = product_rows(connection, product_ids)
     missing = [i for i in product_ids if i not in products]
+    # A product's offers include those of products linked to it as one (product_links).
+    stands_for: dict[int, list[int]] = {}
+    for asked, members in group_members(connection, list(products)).items():
+        for member in members:
+            stands_for.setdefault(member, []).append(asked)
     listings = connection.execute(
         select(Listing.id, Listing.product_id, Listing.company_id, Company.slug)
         .join(Company, Company.id == Listing.company_id)
-        .where(Listing.product_id.in_(list(products)))
+        .where(Listing.product_id.in_(list(stands_for)))
     ).all()
-    owner = {row.id: (row.product_id, row.slug) for row in listings}
+    owner = {row.id: (stands_for[row.product_id], row.slug) for row in listings}
     by_company: dict[tuple[int, str], list[int]] = {}
     for row in listings:
         by_company.setdefault((row.company_id, row.slug), []).append(row.id)
@@ -57,8 +63,9 @@ def compare_products(
                 connection, as_of, fresh_days=fresh_days(slug, environ),
                 company_ids=[company_id], listing_ids=ids,
             ):  # fmt: skip
-                product_id, company = owner[price.listing_id]
-                offers.setdefault(product_id, []).append((company, price))
+                asked_ids, company = owner[price.listing_id]
+                for product_id in asked_ids:
+                    offers.setdefault(product_id, []).append((company, price))
     wanted = sorted({price.store_id for found in offers.values() for _c, price in found})
     stores = retailer_store_ids(connection, wanted)
     items = []
