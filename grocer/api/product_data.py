@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from grocer.analysis.specials import SpecialCheck, find_specials
+from grocer.analysis.current import ListingRef, current_offers
+from grocer.analysis.specials import SpecialCheck
 from grocer.analysis.substitutions.readers import substitutes_of
-from grocer.analysis.zones.resolver import ResolvedPrice, latest_prices, store_history
+from grocer.analysis.zones.resolver import store_history
 from grocer.api.responses import number
 from grocer.db.models import Brand, Company, Listing, Price, Product, Store, StoreGroup
-from grocer.health.freshness import fresh_days
 
 
 def product_id_by_barcode(connection: Connection, code: str) -> int | None:
@@ -69,25 +69,11 @@ def _current(
     current: dict[int, list[dict[str, Any]]] = {row.id: [] for row in listings}
     if as_of is None or not listings:
         return current
-    by_company: dict[int, list[int]] = {}
-    slugs = {row.company_id: row.slug for row in listings}
-    for row in listings:
-        by_company.setdefault(row.company_id, []).append(row.id)
-    resolved: list[ResolvedPrice] = []
-    for company, ids in sorted(by_company.items()):
-        days = fresh_days(slugs[company], environ)
-        resolved += latest_prices(
-            connection, as_of, fresh_days=days, company_ids=[company], listing_ids=ids
-        )
-    checks = {
-        (c.store_id, c.listing_id): c
-        for c in find_specials(connection, as_of=as_of, listing_ids=list(current))
-    }
-    names = retailer_store_ids(connection, {r.store_id for r in resolved})
-    for price in resolved:
-        check = checks.get((price.source_store_id, price.listing_id))
-        if check is not None and check.price_id != price.price_id:
-            check = None
+    refs = [ListingRef(row.id, row.company_id, row.slug) for row in listings]
+    offers = current_offers(connection, refs, as_of, environ)
+    names = retailer_store_ids(connection, {o.price.store_id for o in offers})
+    for offer in offers:
+        price = offer.price
         current[price.listing_id].append(
             {
                 "store_id": price.store_id,
@@ -96,7 +82,7 @@ def _current(
                 "was_price": number(price.was_price),
                 "unit_price": number(price.unit_price),
                 "unit": price.unit,
-                "special": _special(check),
+                "special": _special(offer.special),
             }
         )
     return current

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from math import asin, cos, radians, sin, sqrt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -12,15 +11,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from grocer.api.responses import ERRORS, MAX_ID, CompanySlug, Page, bad_parameter, not_found
 from grocer.db.models import Company, GroupMembership, Price, Store
-
-EARTH_KM = 6371.0088  # mean Earth radius
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in kilometres."""
-    p1, p2 = radians(lat1), radians(lat2)
-    a = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin(radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_KM * asin(min(1.0, sqrt(a)))
+from grocer.geo import distance_km
 
 
 class StoreItem(BaseModel):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from grocer.api.stores import distance_km
 from grocer.db.engine import make_engine
+from grocer.geo import distance_km
 from grocer.store_import import import_store_master
 from tests.integration.api.factories import BATHURST, CARINDALE, add_zone, place_stores
 from tests.prerequisites import require_corpus
