@@ -14,6 +14,7 @@ from grocer.db.migrate import upgrade
 from grocer.db.models import Base
 from tests.postgres import scratch_database
 from tests.prerequisites import ROOT, require_chromium, require_corpus, require_postgres
+from tests.receiver import Receiver
 
 SAMPLES = ROOT / "grocer" / "data" / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -82,3 +83,11 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A local Apprise ``json://`` receiver (``receiver.url``), shut down after the test."""
+    server = Receiver()
+    yield server
+    server.close()

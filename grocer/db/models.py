@@ -394,6 +394,31 @@ class Alert(Base):
     message: Mapped[str] = mapped_column(Text)
 
 
+class Watch(Base):
+    """A shopper's price watch on a product (and the products linked to it): alert when a
+    current price at a store in range drops to ``below``, or is a genuine special
+    (grocer/shopper/watches.py)."""
+
+    __tablename__ = "watches"
+    __table_args__ = (
+        CheckConstraint("below IS NULL OR below > 0", name="below_positive"),
+        CheckConstraint("radius_km IS NULL OR radius_km > 0", name="radius_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    below: Mapped[Decimal | None] = mapped_column(Money)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    radius_km: Mapped[float | None] = mapped_column(Float)
+    specials_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    alert_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class CrawlNode(Base):
     """A Scrapyd node the daemon dispatches crawls to, as last seen (grocer/db/nodes.py)."""
 

@@ -93,9 +93,12 @@ def conditions(connection: Connection, status: Status) -> dict[str, str]:
     return found
 
 
-def send(messages: Sequence[str], urls: Sequence[str]) -> list[bool]:
-    """Send each message to every URL (Apprise); one success flag per message.  No URLs: the
-    messages are logged (a success).  Never raises: a failure is logged."""
+def send(
+    messages: Sequence[str], urls: Sequence[str], *, title: str = TITLE, setting: str = URLS_ENV
+) -> list[bool]:
+    """Send each message to every URL (Apprise) under ``title``; one success flag per
+    message.  No URLs: the messages are logged (a success).  Never raises: a failure is
+    logged (naming ``setting``, where the URLs came from)."""
     if not urls:
         for message in messages:
             logger.warning("alert: %s", message)
@@ -109,7 +112,7 @@ def send(messages: Sequence[str], urls: Sequence[str]) -> list[bool]:
             targets = apprise.Apprise()
             for url in urls:
                 if not targets.add(url):
-                    logger.error("%s: not a usable Apprise URL (%s://...)", URLS_ENV, _scheme(url))
+                    logger.error("%s: not a usable Apprise URL (%s://...)", setting, _scheme(url))
     except Exception:
         logger.exception("alerts: Apprise could not be set up")
         return [False] * len(messages)
@@ -118,7 +121,7 @@ def send(messages: Sequence[str], urls: Sequence[str]) -> list[bool]:
     results = []
     for message in messages:
         try:
-            sent = bool(targets.notify(body=message, title=TITLE))
+            sent = bool(targets.notify(body=message, title=title))
         except Exception:
             logger.exception("alerts: sending failed")
             sent = False

@@ -13,12 +13,15 @@ AnalysisJob = Callable[[Engine, date], Any]
 
 
 def analysis_jobs() -> dict[str, AnalysisJob]:
-    """Zone maintenance, bargains and substitutions, each as of the daemon's today."""
+    """Zone maintenance, bargains, price watches and substitutions, each as of the daemon's
+    today."""
     from grocer.analysis import detect_bargains, find_substitutions, group_price_zones
+    from grocer.shopper.watches import check_watches
 
     return {
         "zones": lambda engine, today: group_price_zones(engine, as_of=today),
         "bargains": lambda engine, today: detect_bargains(engine, as_of=today),
+        "watches": lambda engine, today: check_watches(engine, as_of=today),
         "subs": lambda engine, today: find_substitutions(engine),
     }
 

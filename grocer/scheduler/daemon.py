@@ -205,9 +205,11 @@ class Daemon:
     # ------------------------------------------------------------------ analysis
 
     def maintenance(self) -> bool:
-        """Zone maintenance then bargains, as of the clock's today; False if one failed."""
+        """Zone maintenance, bargains, then the price watches, as of the clock's today; False
+        if one failed."""
         zones = self._analyse("zones")
-        return self._analyse("bargains") and zones
+        bargains = self._analyse("bargains")
+        return self._analyse("watches") and bargains and zones
 
     def substitutions(self) -> bool:
         return self._analyse("subs")

@@ -128,3 +128,8 @@ def test_the_reasons_of_the_verdicts() -> None:
     assert unit_price(0.065, "ea") == "$0.065 each"
     assert unit_price(12.5, "kg") == "$12.50 per kg"
     assert unit_price(None, None) == "—"
+
+
+def test_the_product_page_shows_the_command_that_watches_it(client: TestClient) -> None:
+    html = client.get(f"/products/{LEMON}").text
+    assert f'<pre class="command">grocer watch add {LEMON}</pre>' in html

@@ -4,14 +4,9 @@ after it cleared and returned; a failed send is sent by the next pass."""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -20,53 +15,11 @@ from grocer.constants import COMPLETE, FAILED, PARTIAL, SKIPPED
 from grocer.db.models import Alert
 from grocer.health.alerts import PassResult, run_pass
 from tests.integration.health.factories import finished_run, job_ran, store
+from tests.receiver import Receiver
 from tests.unit.zones.factories import ingest_snapshots
 
 D1 = date(2025, 9, 1)
 D10 = D1 + timedelta(days=9)
-
-
-class Receiver:
-    """A tiny HTTP server recording the JSON bodies posted to it; ``status`` is its answer."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self.status = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if receiver.status == 200:
-                    receiver.messages.append(json.loads(body))
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/alerts"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def take(self) -> list[str]:
-        """The messages received since the last call."""
-        bodies, self.messages = self.messages, []
-        return sorted(body["message"] for body in bodies)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
 
 
 def alert_pass(engine: Engine, receiver: Receiver) -> PassResult:

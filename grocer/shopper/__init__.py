@@ -1,0 +1,1 @@
+"""For shoppers: price watches (and, to come, the cheapest split of a basket)."""
