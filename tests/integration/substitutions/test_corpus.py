@@ -111,7 +111,8 @@ def test_no_level_3_pair_mixes_pet_and_human_food(
 
 
 def _found_rate(engine: Engine, pairs: list) -> tuple[int, int]:
-    """Computed here from the tables, independently of the run summary."""
+    """Computed here from the tables (one product, linked, or substitutes), independently of
+    the run summary."""
     with engine.connect() as connection:
         product_of = {
             (slug, sku): pid
@@ -123,6 +124,8 @@ def _found_rate(engine: Engine, pairs: list) -> tuple[int, int]:
             )
         }
         subs = set(connection.execute(text("SELECT product_a, product_b FROM substitutions")).all())
+        # products linked as one (product_links) count as found too
+        subs |= set(connection.execute(text("SELECT product_a, product_b FROM product_links")))
     found = total = 0
     for x, y in pairs:
         a, b = product_of[x], product_of[y]
