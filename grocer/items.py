@@ -35,6 +35,8 @@ class ProductItem:
     unit_price_text: str | None = None  # "$40.00 per 1kg", "$2.26/100g"
     is_available: bool | None = None
     promo_text: str | None = None
+    multibuy_qty: int | None = None  # a multi-buy offer: this many units together ...
+    multibuy_price: Decimal | None = None  # ... for this many dollars
     page: str | None = None  # the listing page this came from (resume bookkeeping)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select
 from grocer.db.engine import is_sqlite
 from grocer.db.models import PRICE_STATE, GroupMembership, Listing, Price, Store
 from grocer.db.store_rows import COMPANY_IDS, COMPANY_SLUGS
-from grocer.normalize.price_state import READ_FIELDS, price_record
+from grocer.normalize.price_state import PRICE_FIELDS, READ_FIELDS, price_record
 
 if TYPE_CHECKING:
     from grocer.analysis.zones.resolver import ResolvedPrice
@@ -52,6 +52,8 @@ ExportRow = price_record(
 
 
 EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ExportRow))
+_WHOLE = {f.name for f in fields(ExportRow) if f.type in (int, int | None)}
+_MONEY = {f.name for f in PRICE_FIELDS if f.places is not None}
 
 
 @dataclass(frozen=True)
@@ -408,9 +410,9 @@ def parse_row(fmt: ExportFormat, record: dict[str, str] | dict[str, object]) -> 
         value = record.get(name)
         if value in ("", None):
             typed[name] = None
-        elif name in ("price_id", "product_id"):
+        elif name in _WHOLE:
             typed[name] = int(str(value))
-        elif name in ("price", "was_price", "unit_price"):
+        elif name in _MONEY:
             typed[name] = Decimal(str(value))
         elif name in ("first_seen", "last_seen"):
             typed[name] = date.fromisoformat(str(value))

@@ -168,6 +168,8 @@ class Price(Base):
     unit_text: Mapped[str | None] = mapped_column(String(100))
     is_special: Mapped[bool] = mapped_column(Boolean, default=False)
     promo_text: Mapped[str | None] = mapped_column(String(200))
+    multibuy_qty: Mapped[int | None] = mapped_column(Integer)
+    multibuy_price: Mapped[Decimal | None] = mapped_column(Money)
     price_hash: Mapped[str] = mapped_column(String(32))
     first_seen: Mapped[date] = mapped_column(Date)
     last_seen: Mapped[date] = mapped_column(Date)

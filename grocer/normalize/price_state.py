@@ -44,6 +44,9 @@ PRICE_FIELDS: tuple[PriceField, ...] = (
     PriceField("unit_text", str | None, hashed=False, read=False),
     PriceField("is_special", bool, hashed=True, read=True),
     PriceField("promo_text", str | None, hashed=True, read=True),
+    # A multi-buy offer: promo_text already states it, so it feeds no hash (issue 29).
+    PriceField("multibuy_qty", int | None, hashed=False, read=True),
+    PriceField("multibuy_price", Decimal | None, hashed=False, read=True, places="0.01"),
 )
 HASH = "price_hash"
 HASHED_FIELDS: tuple[str, ...] = tuple(f.name for f in PRICE_FIELDS if f.hashed)

@@ -59,6 +59,8 @@ class Observation:
     promo_text: str | None
     is_available: bool | None
     price_hash: str | None
+    multibuy_qty: int | None = None  # a multi-buy offer: this many units ...
+    multibuy_price: Decimal | None = None  # ... for this much together
     page: str | None = None
     unit_price_disagreement: bool = False  # the retailer's unit price figures disagreed
 
@@ -128,6 +130,8 @@ def normalize_observation(
     is_available: bool | None,
     promo_text: str | None,
     page: str | None = None,
+    multibuy_qty: int | None = None,
+    multibuy_price: Decimal | None = None,
 ) -> Observation:
     """Derive every stored field of an observation from validated retailer values."""
     identity = product_identity(company, name, brand, size)
@@ -165,6 +169,8 @@ def normalize_observation(
         promo_text=promo,
         is_available=is_available,
         price_hash=state_hash,
+        multibuy_qty=multibuy_qty if price is not None else None,
+        multibuy_price=multibuy_price if price is not None else None,
         page=page,
         unit_price_disagreement=reconciled.disagreement,
     )
@@ -192,6 +198,8 @@ def normalize_item(item: ProductItem) -> tuple[Observation, list[str]]:
         is_available=item.is_available,
         promo_text=item.promo_text,
         page=item.page,
+        multibuy_qty=item.multibuy_qty,
+        multibuy_price=item.multibuy_price,
     )
     notes: list[str] = []
     if observation.gtin.error:

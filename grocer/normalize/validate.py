@@ -33,7 +33,7 @@ MISSING_PRICE = "missing_price"  # a note: the product lands without a price row
 CENT = Decimal("0.01")
 MAX_PATH = 500  # categories.path: the " > "-joined category path
 REQUIRED = ("company", "store_id", "sku", "name", "observed_on")
-NUMBERS = ("price", "was_price", "unit_price_value")
+NUMBERS = ("price", "was_price", "unit_price_value", "multibuy_price")
 # JSON Schema keywords -> the kind of rejection a failure of one means
 KINDS = {
     "type": BAD_TYPE,
@@ -178,6 +178,7 @@ def validate_item(item: ProductItem, *, schema: bool = True) -> tuple[ProductIte
     item.barcode = str(values["barcode"]) if values.get("barcode") is not None else None
     item.price = _money(values["price"])
     item.was_price = _money(values.get("was_price"))
+    item.multibuy_qty, item.multibuy_price = _multibuy(values)
     unit_value = values.get("unit_price_value")
     item.unit_price_value = Decimal(str(unit_value)) if unit_value else None  # 0: none shown
     return item, [MISSING_PRICE] if item.price is None else []
@@ -187,6 +188,15 @@ def _money(value: Any) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+
+
+def _multibuy(values: dict[str, Any]) -> tuple[int | None, Decimal | None]:
+    """A multi-buy offer is its quantity and its price together: half an offer is rejected."""
+    quantity, price = values.get("multibuy_qty"), values.get("multibuy_price")
+    if (quantity is None) != (price is None):
+        absent = "multibuy_qty" if quantity is None else "multibuy_price"
+        raise rejection(MISSING, absent, "a multi-buy offer needs its quantity and its price")
+    return quantity, _money(price)
 
 
 def _coercible(values: dict[str, Any]) -> None:
@@ -200,6 +210,9 @@ def _coercible(values: dict[str, Any]) -> None:
             raise rejection(BAD_TYPE, field)
     if not isinstance(values.get("category_path") or [], list):
         raise rejection(BAD_TYPE, "category_path")
+    quantity = values.get("multibuy_qty")
+    if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)):
+        raise rejection(BAD_TYPE, "multibuy_qty")
 
 
 def validate_store(item: StoreItem) -> StoreItem:

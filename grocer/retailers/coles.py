@@ -15,6 +15,7 @@ from typing import Any
 
 from grocer.constants import COLES, PROMOTIONAL_ROOTS
 from grocer.items import ProductItem, StoreItem
+from grocer.normalize.multibuy import Multibuy, fields_of, offer, offer_from_text
 from grocer.retailers.common import (
     BlockedPage,
     Category,
@@ -191,6 +192,24 @@ def tile_category_path(tile: dict[str, Any], fallback: Sequence[str] = ()) -> li
     return title_case_path([chosen.get("subCategory"), chosen.get("category"), chosen.get("aisle")])
 
 
+def multibuy(pricing: dict[str, Any]) -> Multibuy | None:
+    """A tile's multi-buy offer (``pricing.multiBuyPromotion``): ``minQuantity`` units for the
+    ``$X`` of ``offerDescription`` when it says "N for $X" with that N, else for
+    ``minQuantity x reward`` to the cent ("Buy 3 for $4" comes with a reward of 1.33)."""
+    promotion = pricing.get("multiBuyPromotion")
+    if not isinstance(promotion, dict):
+        return None
+    quantity = promotion.get("minQuantity")
+    stated = offer_from_text(clean_text(pricing.get("offerDescription")))
+    if stated is not None and offer(quantity, stated.price) == stated:
+        return stated
+    reward = to_decimal(promotion.get("reward"))
+    count = to_decimal(quantity)
+    if reward is None or count is None:
+        return None
+    return offer(quantity, count * reward)
+
+
 def parse_tile(
     tile: dict[str, Any],
     *,
@@ -208,6 +227,7 @@ def parse_tile(
     promo = clean_text(dig(pricing, "offerDescription")) or clean_text(
         dig(pricing, "promotionType")
     )
+    multibuy_qty, multibuy_price = fields_of(multibuy(pricing))
     return ProductItem(
         company=COMPANY,
         store_id=store_id,
@@ -225,6 +245,8 @@ def parse_tile(
         unit_price_text=clean_text(dig(pricing, "comparable")),
         is_available=to_bool(tile.get("availability")),
         promo_text=promo,
+        multibuy_qty=multibuy_qty,
+        multibuy_price=multibuy_price,
         page=page_key,
     )
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from grocer.constants import PROMOTIONAL_ROOTS, WOOLWORTHS
 from grocer.items import ProductItem, StoreItem
+from grocer.normalize.multibuy import Multibuy, fields_of, offer
 from grocer.retailers.common import (
     Category,
     ListingPage,
@@ -169,6 +170,14 @@ def promo_text(tile: dict[str, Any]) -> str | None:
     return "Special" if tile.get("IsOnSpecial") is True else None
 
 
+def multibuy(tile: dict[str, Any]) -> Multibuy | None:
+    """A tile's multi-buy offer: ``CentreTag.MultibuyData`` ``Quantity`` units for ``Price``."""
+    data = dig(tile, "CentreTag", "MultibuyData")
+    if not isinstance(data, dict):
+        return None
+    return offer(data.get("Quantity"), data.get("Price"))
+
+
 def parse_product(
     tile: dict[str, Any],
     *,
@@ -190,6 +199,7 @@ def parse_product(
         cup = to_decimal(tile.get("InstoreCupPrice"))
     stockcode = sku_text(tile.get("Stockcode"))
     slug = clean_text(tile.get("UrlFriendlyName"))
+    multibuy_qty, multibuy_price = fields_of(multibuy(tile))
     return ProductItem(
         company=COMPANY,
         store_id=store_id,
@@ -212,6 +222,8 @@ def parse_product(
         unit_price_text=clean_text(tile.get("CupString")),
         is_available=to_bool(tile.get("IsAvailable")),
         promo_text=promo_text(tile),
+        multibuy_qty=multibuy_qty,
+        multibuy_price=multibuy_price,
         page=page_key,
     )
 

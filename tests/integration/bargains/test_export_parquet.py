@@ -30,10 +30,11 @@ TYPES = {
     "source_store": pa.string(), "sku": pa.string(), "product_id": pa.int64(),
     "price": pa.decimal128(10, 2), "was_price": pa.decimal128(10, 2),
     "unit_price": pa.decimal128(12, 4), "unit": pa.string(), "is_special": pa.bool_(),
-    "promo_text": pa.string(), "price_hash": pa.string(), "first_seen": pa.date32(),
+    "promo_text": pa.string(), "multibuy_qty": pa.int64(),
+    "multibuy_price": pa.decimal128(10, 2), "price_hash": pa.string(), "first_seen": pa.date32(),
     "last_seen": pa.date32(),
 }  # fmt: skip
-NULLABLE = {"was_price", "unit_price", "unit", "promo_text"}
+NULLABLE = {"was_price", "unit_price", "unit", "promo_text", "multibuy_qty", "multibuy_price"}
 
 
 def test_the_schema_types_every_export_field() -> None:
@@ -46,7 +47,8 @@ def test_the_schema_types_every_export_field() -> None:
 def test_money_and_nulls_round_trip_exactly(tmp_path: Path) -> None:
     row = ExportRow(
         2**40, "coles", "COL:401", "COL:401", "123", 5, Decimal("99999999.99"), None,
-        Decimal("0.0001"), None, True, 'Buy 2, "save"', "abc", date(2025, 9, 1),
+        Decimal("0.0001"), None, True, 'Buy 2, "save"', 2, Decimal("4.00"), "abc",
+        date(2025, 9, 1),
         date(9999, 12, 31),
     )  # fmt: skip
     path = tmp_path / "one.parquet"
@@ -61,7 +63,7 @@ def test_money_and_nulls_round_trip_exactly(tmp_path: Path) -> None:
 def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.parquet"
     row = ExportRow(1, "aldi", "G102", "G102", "a", 1, Decimal("1.001"), None, None, None,
-                    False, None, "h", DAY0, DAY0)  # fmt: skip
+                    False, None, None, None, "h", DAY0, DAY0)  # fmt: skip
     with pytest.raises(pa.ArrowInvalid), ParquetExportWriter(path) as writer:
         writer.write_page([row])  # three places do not fit the money column's two
     assert not path.exists()

@@ -132,7 +132,7 @@ def test_company_filter() -> None:
 
 ROW = ExportRow(
     7, "coles", "COL:401", "COL:401", "123", 5, D("2.50"), None, D("5.0000"), "kg", True,
-    'Buy 2, "save"', "abc", DAY, day(3),
+    'Buy 2, "save"', 2, D("4.00"), "abc", DAY, day(3),
 )  # fmt: skip
 
 
@@ -153,6 +153,7 @@ def test_written_rows_read_back_equal(fmt: str) -> None:
         "price_id": 7, "company": "coles", "store": "COL:401", "source_store": "COL:401",
         "sku": "123", "product_id": 5, "price": D("2.50"), "was_price": None,
         "unit_price": D("5.0000"), "unit": "kg", "is_special": True,
-        "promo_text": 'Buy 2, "save"', "price_hash": "abc", "first_seen": DAY,
+        "promo_text": 'Buy 2, "save"', "multibuy_qty": 2, "multibuy_price": D("4.00"),
+        "price_hash": "abc", "first_seen": DAY,
         "last_seen": day(3),
     }  # fmt: skip

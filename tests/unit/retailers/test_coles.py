@@ -333,3 +333,48 @@ def test_store_locator_corpus(corpus_text: Callable[[str], str]) -> None:
             stores[store.store_id] = store.banner
     assert len(stores) == 203  # 108 responses x 50 results, overlapping
     assert Counter(stores.values()) == {"Liquorland": 103, "Coles": 99, "Vintage Cellars": 1}
+
+
+@pytest.mark.parametrize(
+    ("sku", "promo", "quantity", "price"),
+    [
+        (6979376, "Buy 4 for $6", 4, Decimal("6.00")),
+        (4425883, "Buy 5 for $4", 5, Decimal("4.00")),
+        (5318302, "Buy 4 for $5", 4, Decimal("5.00")),
+        (4575321, "Pick any 2 for $5.80", 2, Decimal("5.80")),  # per product, never across
+        (5415852, "Buy 3 for $4", 3, Decimal("4.00")),  # the text's $4, not 3 x 1.33
+    ],
+)
+def test_multibuy_tiles(
+    fixture_json: Callable[[str], Any], sku: int, promo: str, quantity: int, price: Decimal
+) -> None:
+    tile = next(t for t in fixture_json("coles/multibuy_tiles.json") if t["id"] == sku)
+    item = coles.parse_tile(tile, store_id="COL:401", base_url=BASE)
+    assert (item.promo_text, item.multibuy_qty, item.multibuy_price) == (promo, quantity, price)
+    assert item.was_price is None  # a multi-buy keeps the shelf price as "now"
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("Buy 3 for $4", (3, Decimal("4.00"))),
+        ("Buy 2 for $4", (3, Decimal("3.99"))),  # the text names another quantity: the reward
+        (None, (3, Decimal("3.99"))),
+        ("Save 20%", (3, Decimal("3.99"))),
+    ],
+)
+def test_multibuy_price_falls_back_to_the_reward(
+    description: str | None, expected: tuple[int, Decimal]
+) -> None:
+    promotion = {"type": "MultibuySingleSku", "minQuantity": 3, "reward": 1.33}
+    found = coles.multibuy({"offerDescription": description, "multiBuyPromotion": promotion})
+    assert found is not None and (found.quantity, found.price) == expected
+
+
+@pytest.mark.parametrize(
+    "promotion", [None, {"minQuantity": 1, "reward": 2}, {"reward": 1.5}, "Buy 2 for $3"]
+)
+def test_no_multibuy_without_a_readable_offer(promotion: Any) -> None:
+    assert (
+        coles.multibuy({"offerDescription": "Buy 2 for $3", "multiBuyPromotion": promotion}) is None
+    )

@@ -69,6 +69,10 @@ def test_categories_without_list_is_malformed() -> None:
         ("680992", "unit_price_measure", "1KG"),
         ("680992", "unit_price_text", "$20.00 / 1KG"),
         ("680992", "promo_text", "2 for $15.00 - $18.75/1KG"),
+        ("680992", "multibuy_qty", 2),  # CentreTag.MultibuyData
+        ("680992", "multibuy_price", Decimal("15")),
+        ("675671", "multibuy_qty", None),
+        ("675671", "multibuy_price", None),
         ("680992", "is_available", True),
         ("680992", "url", f"{BASE}/shop/productdetails/680992/woolworths-pork-sizzle-steak"),
         ("680992", "category_path", PATH),  # the browsed leaf's path, never the pies* fields
