@@ -7,6 +7,7 @@ from typing import Any
 
 from grocer.sim.catalogue import Product
 from grocer.sim.money import json_number
+from grocer.sim.multibuy import coles_pricing
 from grocer.sim.pricing import Listing, unit_text
 from grocer.sim.state import SimState
 
@@ -38,6 +39,7 @@ def tile_pricing(listing: Listing) -> dict[str, Any]:
     pricing["comparable"] = unit_text(listing) or ""
     if listing.promo:
         pricing["promotionType"] = listing.promo
+    pricing.update(coles_pricing(listing))
     pricing["onlineSpecial"] = False
     return pricing
 

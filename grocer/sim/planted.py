@@ -11,7 +11,9 @@ start date, so the ground-truth API can state what analysis should conclude:
 - ``decoy_under_threshold``: one barcode, 1.4x dearer: under the 1.5x threshold;
 - ``illusory_special``: the regular price is raised the week before a "special" that only
   brings it back down;
-- ``genuine_half_price``: a steady regular price, then one half-price week.
+- ``genuine_half_price``: a steady regular price, then one half-price week;
+- ``multibuy``: a steady shelf price with a standing "Buy 3 for $X" offer (Coles), so a
+  basket of three or more packs costs the offer's price.
 
 Each case's products are grocer's identity on their own: a pair is an identity group
 (``grp``) of exactly its two listings, a single product is in no group, so no other listing
@@ -50,6 +52,7 @@ class _Rule:
     raised_price: int | None = None
     special_week: int | None = None
     special_price: int | None = None
+    multibuy: tuple[int, int] | None = None  # (quantity, cents for that many together)
 
 
 @dataclass
@@ -100,7 +103,8 @@ class Planted:
             was = rule.raised_price or rule.price
             price, promo = rule.special_price or rule.price, "SPECIAL"
         available = product.company != "aldi"
-        return Listing(product=product, price=price, was=was, available=available, promo=promo)
+        offer = rule.multibuy if was is None else None
+        return Listing(product, price, was, available, promo, offer)
 
 
 def _entry(product: Product, price: int, **extra: Any) -> dict[str, Any]:
@@ -270,6 +274,25 @@ def build_planted(catalogue: Catalogue, start: date) -> Planted:
             expected="genuine special (half price against a steady regular price)",
             listings=[_entry(genuine, genuine.price, special_price=str(dollars(half)))],
             dates={"special_week": special_start.isoformat()},
+        )
+    )
+    standing = solo[2]
+    quantity = 3
+    offer_price = standing.price * quantity * 4 // 5
+    offer_price -= offer_price % 10
+    rules[("coles", standing.sku)] = _Rule(price=standing.price, multibuy=(quantity, offer_price))
+    cases.append(
+        PlantedCase(
+            kind="multibuy",
+            expected=f"{quantity} packs cost the offer's price, not {quantity} shelf prices",
+            listings=[
+                _entry(
+                    standing,
+                    standing.price,
+                    quantity=quantity,
+                    offer_price=str(dollars(offer_price)),
+                )
+            ],
         )
     )
     return Planted(cases, rules)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from grocer.sim.clock import price_week
 from grocer.sim.money import display, scale_cents, scale_ratio, shelf_round
+from grocer.sim.multibuy import offer_for
 from grocer.sim.rng import mix, text_seed, unit
 from grocer.sim.store_registry import NATIONAL, Store
 
@@ -47,6 +48,7 @@ class Listing:
     was: int | None  # cents; None when not on special
     available: bool
     promo: str | None = None  # "SPECIAL" when on special
+    multibuy: tuple[int, int] | None = None  # (quantity, cents for that many together)
 
     @property
     def sku(self) -> str:
@@ -163,12 +165,13 @@ class PriceModel:
                 special = max(special, product.band[0])  # a shallower special, or none
             if special < regular:
                 price, was, promo = special, regular, "SPECIAL"
+        multibuy = offer_for(self.seed, product, price, week) if was is None else None
         available = unit(self.seed, store.seed, product.seed, day.toordinal(), 14) >= (
             UNAVAILABLE_RATE
         )
         if product.company == "aldi":
             available = False  # walk-in listings are all notForSale
-        return Listing(product=product, price=price, was=was, available=available, promo=promo)
+        return Listing(product, price, was, available, promo, multibuy)
 
     # ------------------------------------------------------------------ whole store
 

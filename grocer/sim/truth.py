@@ -35,7 +35,16 @@ def listing_truth(listing: Listing) -> dict[str, Any]:
         "gtin": product.gtin if product.company == "coles" else listing_barcode,
         "available": listing.available,
         "marketplace": bool(product.extra.get("marketplace")),
+        "multibuy": _multibuy(listing),
     }
+
+
+def _multibuy(listing: Listing) -> dict[str, Any] | None:
+    """The listing's multi-buy offer: ``quantity`` units together for ``price`` dollars."""
+    if listing.multibuy is None:
+        return None
+    quantity, total = listing.multibuy
+    return {"quantity": quantity, "price": str(dollars(total))}
 
 
 def store_truth(

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from grocer.sim.listing_faults import mistype
 from grocer.sim.money import json_number
+from grocer.sim.multibuy import woolworths_centre_tag
 from grocer.sim.pricing import Listing, unit_text
 from grocer.sim.state import SimState
 from grocer.sim.store_registry import Store
@@ -193,6 +194,9 @@ def tile(state: SimState, listing: Listing, store_no: int, day: date) -> dict[st
             "FulfilmentStoreId": store_no,
         }
     )
+    centre_tag = woolworths_centre_tag(listing, out["CentreTag"])
+    if centre_tag is not None:
+        out["CentreTag"], out["IsCentreTag"] = centre_tag, True
     attrs = dict(_leaf_attributes(state, product.leaf))
     attrs["brand"] = (product.brand or "").lower() or None
     attrs["description"] = name_size

@@ -105,7 +105,7 @@ def current_prices(engine: Engine, company: str, store_id: str) -> dict[str, dic
             select(
                 Listing.sku, Price.price, Price.was_price, Price.is_special, Price.unit_text,
                 Price.unit_price, Price.first_seen, Price.last_seen, Product.barcode,
-                Listing.instore_code,
+                Listing.instore_code, Price.multibuy_qty, Price.multibuy_price,
             )
             .join(Listing, Listing.id == Price.listing_id)
             .join(Product, Product.id == Listing.product_id)

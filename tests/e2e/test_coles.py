@@ -140,7 +140,8 @@ def runs(engine: Engine, spider: str) -> list[Run]:
 
 
 def current_prices(engine: Engine, company: str, store: str) -> dict[str, tuple[Any, ...]]:
-    """sku -> (price, was, special, unit price, unit, unit text) of the current interval."""
+    """sku -> (price, was, special, unit price, unit, unit text, multi-buy quantity and price)
+    of the current interval."""
     with engine.connect() as connection:
         rows = connection.execute(
             select(
@@ -152,6 +153,8 @@ def current_prices(engine: Engine, company: str, store: str) -> dict[str, tuple[
                 Price.unit_price,
                 Price.unit,
                 Price.unit_text,
+                Price.multibuy_qty,
+                Price.multibuy_price,
             )
             .join(Listing, Listing.id == Price.listing_id)
             .join(Store, Store.id == Price.store_id)
@@ -180,6 +183,7 @@ def expected_prices(truth: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
         amount = re.search(r"\$([\d,]+(?:\.\d+)?)", text) if text else None
         value = Decimal(amount.group(1).replace(",", "")) if amount else None  # "$1,440.00"
         unit = standard_unit_price(value, None, text) if text else None
+        offer = product["multibuy"]
         expected[product["sku"]] = (
             price,
             was,
@@ -187,6 +191,8 @@ def expected_prices(truth: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
             unit.amount if unit else None,
             unit.unit if unit else None,
             text,
+            offer["quantity"] if offer else None,
+            Decimal(offer["price"]) if offer else None,
         )
     return expected
 

@@ -46,7 +46,7 @@ def assert_matches_truth(crawler: Crawler, company: str, store: str, day: str) -
         "missing": sorted(set(truth) - set(prices))[:10],
         "extra": sorted(set(prices) - set(truth))[:10],
     }
-    standardised = 0
+    standardised = offers = 0
     for sku, expected in truth.items():
         got = prices[sku]
         assert got["price"] == Decimal(expected["price"]), sku
@@ -58,6 +58,12 @@ def assert_matches_truth(crawler: Crawler, company: str, store: str, day: str) -
         if expected["barcode"]:  # Woolworths and IGA listings carry barcodes
             assert expected["barcode"] in (got["barcode"], got["instore_code"]), sku
         assert got["last_seen"] == date.fromisoformat(day), sku
+        offer = expected["multibuy"]
+        offered = (offer["quantity"], Decimal(offer["price"])) if offer else (None, None)
+        assert (got["multibuy_qty"], got["multibuy_price"]) == offered, sku
+        offers += offer is not None
+    if company in ("coles", "woolworths"):
+        assert offers > 0  # the simulator's multi-buy offers come through the crawl
     with_text = sum(1 for p in truth.values() if p["unit_price_text"])
     assert standardised >= 0.95 * with_text  # unit prices read as per kg / l / each
 

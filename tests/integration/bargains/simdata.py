@@ -39,6 +39,7 @@ def truth_records(
         listed = sim.state.product(company, product["sku"])
         assert listed is not None
         name, brand, size, _ = listing_fields(listed)  # as the retailer's parser reads them
+        offer = product["multibuy"] or {}
         yield {
             "company": company,
             "store_id": store,
@@ -52,6 +53,9 @@ def truth_records(
             "barcode": product["barcode"] or product["gtin"],
             "observed_on": truth["date"],
             "is_available": product["available"],
+            "promo_text": f"{offer['quantity']} for ${offer['price']}" if offer else None,
+            "multibuy_qty": offer.get("quantity"),
+            "multibuy_price": offer.get("price"),
         }
 
 

@@ -151,7 +151,7 @@ def test_control_endpoints(sim: SimulatorServer) -> None:
     planted = fetch(f"{sim.url}/_sim/planted").json()["cases"]
     assert {c["kind"] for c in planted} == {
         "bargain_barcode", "bargain_name", "decoy_stale", "decoy_mismatch",
-        "decoy_under_threshold", "illusory_special", "genuine_half_price",
+        "decoy_under_threshold", "illusory_special", "genuine_half_price", "multibuy",
     }  # fmt: skip
     assert fetch(f"{sim.url}/_sim/truth?company=aldi&store=NOPE").status == 404
     stores = fetch(f"{sim.url}/_sim/stores?company=iga&crawlable=1").json()["stores"]
