@@ -6,9 +6,9 @@ transaction open and crawls and ingests never wait on the API.  The engine given
 :func:`create_app` should be :func:`grocer.db.engine.make_read_only_engine`'s.
 
 Write methods: every POST, PUT, PATCH or DELETE under ``/v1/`` is answered 405 by
-:func:`refuse_writes`, registered after every other route; the one write-method route the
-API will have, ``POST /v1/basket`` (a pure computation), goes in :data:`WRITE_METHOD_ROUTES`'s
-place: a route added before :func:`refuse_writes` is registered wins over it.
+:func:`refuse_writes`, registered after every other route, except the routes of
+:data:`WRITE_METHOD_ROUTES`, registered before it: ``POST /v1/basket``, a pure computation
+over current prices that writes nothing (:mod:`grocer.api.basket`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 from starlette.middleware.cors import CORSMiddleware
 
+from grocer.api.basket import BASKET_PATH, basket_router
 from grocer.api.catalogue import Catalogue
 from grocer.api.deals import deals_router
 from grocer.api.export import export_router
@@ -41,7 +42,7 @@ from grocer.web import STATIC_DIR, web_router
 CORS_ENV = "GROCER_CORS_ORIGINS"
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 READ_METHODS = "GET, HEAD"
-WRITE_METHOD_ROUTES: tuple[str, ...] = ()  # POST /v1/basket joins here (the basket issue)
+WRITE_METHOD_ROUTES: tuple[str, ...] = (BASKET_PATH,)  # POST, computing only
 DOCS_STATIC = "/docs/static"
 
 
@@ -142,6 +143,7 @@ def create_app(
     app.include_router(deals_router(engine, environ, catalogue))
     app.include_router(stores_router(engine))
     app.include_router(export_router(engine))
+    app.include_router(basket_router(engine, environ))  # before refuse_writes: a POST route
     app.include_router(web_router(engine, environ, catalogue, database=database))  # HTML
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

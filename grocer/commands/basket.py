@@ -38,23 +38,40 @@ def basket(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps(answer))
         return 0
-    stores = {s["id"]: s for s in answer["stores"]}
-    for store_id, store in stores.items():
-        print(f"{store['company']} {store['name'] or store_id} ({store['distance_km']:.1f} km)")
+    print_plan(answer)
+    return 0
+
+
+def print_plan(answer: dict) -> None:
+    """A table per store: each line, the product matched and the one bought, packs, any
+    multi-buy, cost; then the total, the best single store and the saving."""
+    for store in answer["stores"]:
+        print(f"{store['company']} {store['name'] or store['id']} ({store['distance_km']:.1f} km)")
         for line in answer["lines"]:
-            if line["store_id"] == store_id:
-                swap = "" if line["product_id"] == line["matched_product_id"] else " (substitute)"
-                print(
-                    f"  {line['text']:<30} product {line['product_id']}{swap}  "
-                    f"x{line['packs']}  ${line['cost']:.2f}"
-                )
+            if line["store_id"] != store["id"]:
+                continue
+            print(f"  {line['text']}")
+            print(f"    matched {line['matched_product_name']} (#{line['matched_product_id']})")
+            if line["product_id"] != line["matched_product_id"]:
+                level = line["substitute_level"]
+                kind = f"substitute, level {level}" if level else "linked as one"
+                print(f"    bought  {line['product_name']} (#{line['product_id']}, {kind})")
+            deal = line["multibuy"]
+            offer = ""
+            if deal:
+                offer = f"  {deal['quantity']} for ${deal['price']:.2f}"
+                if deal["extra_packs"]:
+                    offer += f" ({deal['extra_packs']} more than asked: cheaper)"
+            print(f"    x{line['packs']}  ${line['cost']:.2f}{offer}")
         print(f"  subtotal ${store['subtotal']:.2f}")
     for text in answer["unavailable"]:
-        print(f"  not sold in range: {text}")
+        print(f"not sold in range: {text}")
+    for line in answer["lines"]:
+        if line["store_id"] is None:
+            print(f"not sold at the stores chosen: {line['text']}")
     single = answer["single_store"]
     print(f"total ${answer['total']:.2f}; one store ({single['store_id']}) ${single['total']:.2f}"
           f" for what it sells; saving ${answer['saving']:.2f}")  # fmt: skip
-    return 0
 
 
 def register(commands: Commands) -> None:

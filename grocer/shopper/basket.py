@@ -155,24 +155,44 @@ def line_options(
             packs = packs_needed(line, sizes.get(product, ""))
             if packs is None:
                 continue
-            cost, bought = offer_cost(packs, _cents(price.price), None)
-            options.append(Option(index, price.store_id, product, bought, cost, level))
+            deal = _multibuy(price.multibuy_qty, price.multibuy_price)
+            cost, bought = offer_cost(packs, _cents(price.price), deal)
+            used = deal if deal is not None and bought >= deal[0] else None
+            options.append(
+                Option(index, price.store_id, product, bought, cost, level, used, bought - packs)
+            )
     return options
 
 
-def plan_basket(
+def _multibuy(quantity: int | None, price: Decimal | None) -> tuple[int, int] | None:
+    """A price's multi-buy offer as ``(quantity, cents)``; a "pick any" offer counts per
+    product, so only units of this product make it up."""
+    if quantity is None or price is None or quantity < 2:
+        return None
+    return quantity, _cents(price)
+
+
+@dataclass(frozen=True)
+class BasketOptions:
+    """What a plan is chosen from: the stores in range, each line's matched product (None:
+    none sold in range) and every option serving a line."""
+
+    nearby: list[NearbyStore]
+    matched: dict[int, int | None]
+    options: list[Option]
+
+
+def basket_options(
     connection: Connection,
     lines: Sequence[ListLine],
     *,
     lat: float,
     lon: float,
     radius_km: float,
-    max_stores: int,
     as_of: date,
     environ: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """The cheapest split of ``lines`` over at most ``max_stores`` stores near the point, as
-    the object ``grocer basket --json`` prints (money as numbers)."""
+) -> BasketOptions:
+    """Each line's matched product and its options at the stores near the point."""
     nearby = stores_near(connection, lat, lon, radius_km)
     reader = OfferReader(connection, [s.id for s in nearby], as_of, environ)
     matched: dict[int, int | None] = {}
@@ -189,36 +209,59 @@ def plan_basket(
                     found.setdefault(row.product_id, row.level)
         candidates[index] = found
     everything = sorted({p for found in candidates.values() for p in found})
-    sizes = dict(
-        connection.execute(
+    sizes = {
+        product: text or ""
+        for product, text in connection.execute(
             select(Product.id, Product.sizes).where(Product.id.in_(everything))
-        ).all()
-    )
+        )
+    }
     offers = reader.offers_of(everything) if everything else {}
     options = [
         option
         for index, found in candidates.items()
-        for option in line_options(
-            index, lines[index], found, {k: v or "" for k, v in sizes.items()}, offers
-        )
+        for option in line_options(index, lines[index], found, sizes, offers)
     ]
-    plan = solve(options, max_stores)
-    single = single_store(list(range(len(lines))), options)
-    return _answer(lines, matched, options, plan, single, nearby, as_of)
+    return BasketOptions(nearby, matched, options)
+
+
+def plan_basket(
+    connection: Connection,
+    lines: Sequence[ListLine],
+    *,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    max_stores: int,
+    as_of: date,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The cheapest split of ``lines`` over at most ``max_stores`` stores near the point, as
+    the object ``grocer basket --json`` prints (money as numbers)."""
+    found = basket_options(
+        connection, lines, lat=lat, lon=lon, radius_km=radius_km, as_of=as_of, environ=environ
+    )
+    plan = solve(found.options, max_stores, [s.id for s in found.nearby])
+    single = single_store(list(range(len(lines))), found.options)
+    shown = {p for p in found.matched.values() if p is not None} | {
+        o.product_id for o in plan.chosen.values()
+    }
+    names = dict(
+        connection.execute(select(Product.id, Product.name).where(Product.id.in_(shown))).all()
+    )
+    return _answer(lines, found, names, plan, single, as_of)
 
 
 def _answer(
     lines: Sequence[ListLine],
-    matched: Mapping[int, int | None],
-    options: Sequence[Option],
+    found: BasketOptions,
+    names: Mapping[int, str],
     plan: Plan,
     single: SingleStore,
-    nearby: Sequence[NearbyStore],
     as_of: date,
 ) -> dict[str, Any]:
     """The plan as ``grocer basket --json`` prints it."""
-    by_id = {s.id: s for s in nearby}
-    sold = {o.line for o in options}
+    by_id = {s.id: s for s in found.nearby}
+    sold = {o.line for o in found.options}
     subtotal: dict[int, int] = {}
     for option in plan.chosen.values():
         subtotal[option.store] = subtotal.get(option.store, 0) + option.cost
@@ -229,16 +272,19 @@ def _answer(
         if index not in sold:
             continue
         option = plan.chosen.get(index)
+        product = found.matched[index]
         out_lines.append(
             {
                 "text": line.text,
-                "matched_product_id": matched[index],
+                "matched_product_id": product,
+                "matched_product_name": names.get(product) if product is not None else None,
                 "product_id": option.product_id if option else None,
+                "product_name": names.get(option.product_id) if option else None,
                 "store_id": option.store if option else None,
                 "packs": option.packs if option else None,
                 "cost": option.cost / 100 if option else None,
                 "substitute_level": option.level if option else None,
-                "multibuy": option.multibuy if option else None,
+                "multibuy": _multibuy_out(option) if option else None,
             }
         )
     return {
@@ -264,3 +310,10 @@ def _answer(
         "saving": saving / 100,
         "solver": {"status": plan.status, "gap": plan.gap},
     }
+
+
+def _multibuy_out(option: Option) -> dict[str, Any] | None:
+    if option.multibuy is None:
+        return None
+    quantity, cents = option.multibuy
+    return {"quantity": quantity, "price": cents / 100, "extra_packs": option.extra_packs}

@@ -15,6 +15,7 @@ from grocer.normalize.sizes import scan_sizes
 
 _PACKS = re.compile(r"^x(\d+)$", re.IGNORECASE)
 _LEVEL = re.compile(r"^~([1-4])$")
+_ANY_LEVEL = re.compile(r"^~\d+$")
 
 
 class ListError(ValueError):
@@ -60,6 +61,8 @@ def parse_line(text: str) -> ListLine | None:
             amount = quantity
         elif _PACKS.match(last) and amount is not None:
             raise ListError(f"{body!r}: give xN or an amount, not both")
+        elif _ANY_LEVEL.match(last):
+            raise ListError(f"{body!r}: a substitute level is ~1 to ~4, not {last}")
         else:
             break
         words.pop()

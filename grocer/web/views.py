@@ -8,8 +8,7 @@ Every page carries a Content-Security-Policy allowing this host only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,8 +27,10 @@ from grocer.api.status import database_name, status_object
 from grocer.api.stores import nearest_stores, point_problem
 from grocer.constants import COMPANY_LIST
 from grocer.health.freshness import default_as_of
+from grocer.web.basket_page import add_basket_page
 from grocer.web.chart import Chart, price_chart
 from grocer.web.format import FILTERS, special_reason
+from grocer.web.params import BadParameter, a_day, choice, number, whole
 from grocer.web.queries import StoreLabel, store_labels, stored_bargains
 
 HERE = Path(__file__).resolve().parent
@@ -42,62 +43,12 @@ CSP = (
 )
 
 
-class BadParameter(ValueError):
-    """A query or path parameter the page cannot take."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-
-
 def make_templates() -> Jinja2Templates:
     """The templates of ``grocer/web/templates`` (autoescaped) with the format filters."""
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(FILTERS)
     templates.env.globals.update(companies=COMPANY_LIST, sort_names=SORT_NAMES)
     return templates
-
-
-def choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
-    """``value`` if one of ``allowed``; None if absent or empty."""
-    if value is None or value == "":
-        return None
-    if value not in allowed:
-        raise BadParameter(name, f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-    return value
-
-
-def number(name: str, value: str | None, low: float, high: float, *, above: bool = False) -> Any:
-    """A float in ``[low, high]`` (``(low, high]`` when ``above``); None if absent or empty."""
-    if value is None or value.strip() == "":
-        return None
-    try:
-        found = float(value)
-    except ValueError:
-        raise BadParameter(name, f"{name} must be a number, not {value!r}") from None
-    if not (low < found <= high if above else low <= found <= high):
-        bound = f"above {low:g}" if above else f"at least {low:g}"
-        raise BadParameter(name, f"{name} must be {bound} and at most {high:g}")
-    return found
-
-
-def whole(name: str, value: str | None, low: int, high: int) -> int | None:
-    """A whole number in ``[low, high]``; None if absent or empty."""
-    if value is None or value.strip() == "":
-        return None
-    if not value.strip().isdigit() or not low <= int(value) <= high:
-        raise BadParameter(name, f"{name} must be a whole number from {low} to {high}")
-    return int(value)
-
-
-def a_day(name: str, value: str | None) -> date | None:
-    """A YYYY-MM-DD day; None if absent or empty."""
-    if value is None or value.strip() == "":
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadParameter(name, f"{name} must be a day as YYYY-MM-DD, not {value!r}") from None
 
 
 def listing_rows(detail: Mapping[str, Any], labels: Mapping[int, StoreLabel]) -> list[dict]:
@@ -240,6 +191,8 @@ def web_router(
                 limit=count,
             )  # fmt: skip
         return page(request, "stores.html", form=form, items=items, near=latitude is not None)
+
+    add_basket_page(router, engine, environ, page, bad)
 
     @router.get("/bargains", response_class=HTMLResponse)
     def bargains(request: Request) -> HTMLResponse:

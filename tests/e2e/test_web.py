@@ -22,13 +22,15 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserType, Page, Playwright, expect, sync_playwright
+from sqlalchemy import update
 
 from grocer.db.engine import make_engine
+from grocer.db.models import Store
 from grocer.health.freshness import default_as_of
 from grocer.ingest.runner import ingest_files
 from grocer.sim.server import SimulatorServer
 from tests.conftest import SAMPLES
-from tests.integration.bargains.factories import product_pk
+from tests.integration.bargains.factories import product_pk, store_pk
 from tests.integration.bargains.simdata import planted, write_truth
 from tests.prerequisites import require_chromium
 from tests.serving import serving
@@ -39,6 +41,7 @@ SIM_START = date(2025, 9, 3)  # its planted special week: 2025-09-17 to 2025-09-
 AS_OF = date(2025, 9, 23)  # the samples' newest run (Coles COL:401)
 SIM_DAYS = [SIM_START + timedelta(days=n) for n in range(0, (AS_OF - SIM_START).days + 1, 2)]
 PLANTED = {"illusory_special": "illusory", "genuine_half_price": "genuine"}
+STORE = ("coles", "COL:401")
 UNIT = re.compile(r"^\$([\d,]+\.\d+) (per kg|per l|each)$")
 
 
@@ -102,12 +105,20 @@ def build_database(path: Path, folder: Path) -> tuple[dict[str, dict[str, Any]],
     """Samples plus the planted specials' simulator prices, ingested; the planted listings
     and the product of the samples with the most intervals beyond one per store."""
     sim = SimulatorServer(date=SIM_START.isoformat(), seed=0)  # its truth needs no server
-    cases = {kind: planted(sim, kind)["listings"][0] for kind in PLANTED}
+    cases = {kind: planted(sim, kind)["listings"][0] for kind in [*PLANTED, "multibuy"]}
     skus = {item["sku"] for item in cases.values()}
-    feed = write_truth(sim, [("coles", "COL:401")], SIM_DAYS, folder / "truth.jsonl", skus)
+    feed = write_truth(sim, [STORE], SIM_DAYS, folder / "truth.jsonl", skus)
     engine = make_engine(f"sqlite:///{path}")
     report = ingest_files(engine, [*sorted(SAMPLES.glob("*.jsonl.gz")), feed])
     assert report.errors == [] and report.rejected_total == 0
+    where = sim.state.stores.get(*STORE)
+    with engine.begin() as connection:  # the store's place, as its store locator gives it
+        connection.execute(
+            update(Store)
+            .where(Store.id == store_pk(engine, *STORE))
+            .values(latitude=where.lat, longitude=where.lon)
+        )
+    cases["multibuy"]["point"] = (where.lat, where.lon)
     with engine.connect() as connection:
         assert default_as_of(connection) == AS_OF
         busiest = connection.exec_driver_sql(BUSIEST).scalar_one()
@@ -249,3 +260,24 @@ def test_the_planted_specials_badges(page: Page, served: Served) -> None:
         else:
             expect(why).to_contain_text(f"Was ${item['price']}, and ${item['price']}")
             expect(why).to_contain_text(f"${item['special_price']} is a real 50% off")
+
+
+def test_a_basket_planned_through_the_form(page: Page, served: Served) -> None:
+    offer = served.planted["multibuy"]
+    lat, lon = offer["point"]
+    page.goto(f"{served.url}/basket")
+    page.get_by_label("Shopping list").fill(f"{offer['barcode']} x3\nunicorn steak")
+    page.get_by_label("Latitude").fill(str(lat))
+    page.get_by_label("Longitude").fill(str(lon))
+    page.get_by_label("Shops at most").select_option("1")
+    page.get_by_role("button", name="Plan").click()
+    expect(page).to_have_url(re.compile(r"/basket\?lines="))
+    expect(page.locator("#plan-heading")).to_have_text(f"The plan: ${offer['offer_price']}")
+    row = page.locator("table.basket tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(offer["name"])
+    expect(row).to_contain_text(f"3 for ${offer['offer_price']}")
+    expect(page.locator("ul.unavailable")).to_contain_text("unicorn steak")
+    expect(page.get_by_label("Shopping list")).to_have_value(
+        f"{offer['barcode']} x3\nunicorn steak"
+    )

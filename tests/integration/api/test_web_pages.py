@@ -85,7 +85,7 @@ def test_the_pages_are_not_in_the_openapi_schema_and_the_stylesheet_is_served(
 ) -> None:
     router = web_router(read_only, {}, Catalogue(read_only, {}))
     pages = {getattr(route, "path", None) for route in router.routes}
-    assert pages == {"/", "/products/{product_id}", "/stores", "/bargains", "/status"}
+    assert pages == {"/", "/products/{product_id}", "/stores", "/basket", "/bargains", "/status"}
     alone = FastAPI()
     alone.include_router(router)
     assert alone.openapi()["paths"] == {}

@@ -27,6 +27,8 @@ def test_a_list_reads_each_form() -> None:
         ("milk x2 3L", "not both"),
         ("# nothing\n\n", "no lines"),
         ("ok\nbread x0", "line 2"),
+        ("milk ~9", "~1 to ~4"),
+        ("milk ~0 x2", "~1 to ~4"),
     ],
 )
 def test_a_bad_list_names_the_problem(text: str, problem: str) -> None:
