@@ -83,9 +83,17 @@ def _current(
                 "unit_price": number(price.unit_price),
                 "unit": price.unit,
                 "special": _special(offer.special),
+                "multibuy": multibuy_offer(price),
             }
         )
     return current
+
+
+def multibuy_offer(price: Any) -> dict[str, Any] | None:
+    """A price's multi-buy offer, ``{"quantity", "price"}`` (that many together), or None."""
+    if price.multibuy_qty is None or price.multibuy_price is None:
+        return None
+    return {"quantity": price.multibuy_qty, "price": number(price.multibuy_price)}
 
 
 def retailer_store_ids(connection: Connection, store_ids: Iterable[int]) -> dict[int, str]:
@@ -165,6 +173,8 @@ def _interval(price: Any, store_id: int, company: str) -> dict[str, Any]:
         "unit": price.unit,
         "is_special": bool(price.is_special),
         "promo_text": price.promo_text,
+        "multibuy_qty": price.multibuy_qty,
+        "multibuy_price": number(price.multibuy_price),
         "first_seen": price.first_seen,
         "last_seen": price.last_seen,
         "source_store_id": price.source_store_id,

@@ -45,6 +45,13 @@ class Special(BaseModel):
     history_days: int  # days of that window with a known price
 
 
+class MultibuyOffer(BaseModel):
+    """``quantity`` units together for ``price``."""
+
+    quantity: int
+    price: float
+
+
 class CurrentPrice(BaseModel):
     """A listing's current price at one store (``stores.id`` and the retailer's store id)."""
 
@@ -55,6 +62,7 @@ class CurrentPrice(BaseModel):
     unit_price: float | None
     unit: str | None
     special: Special | None
+    multibuy: MultibuyOffer | None
 
 
 class ProductItem(BaseModel):
@@ -109,6 +117,8 @@ class PriceInterval(BaseModel):
     unit: str | None
     is_special: bool
     promo_text: str | None
+    multibuy_qty: int | None
+    multibuy_price: float | None
     first_seen: date
     last_seen: date
     source_store_id: int

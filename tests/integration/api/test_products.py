@@ -25,10 +25,11 @@ CURRENT_KEYS = {
     "unit_price",
     "unit",
     "special",
+    "multibuy",
 }
 INTERVAL_KEYS = {
     "store_id", "company", "price", "was_price", "unit_price", "unit", "is_special",
-    "promo_text", "first_seen", "last_seen", "source_store_id",
+    "promo_text", "multibuy_qty", "multibuy_price", "first_seen", "last_seen", "source_store_id",
 }  # fmt: skip
 LEMON = 26  # Aldi "Lemon Each", priced at the four Aldi sample stores
 SPECIAL = 152  # on special at Coles Firle on 2025-09-23, no earlier history

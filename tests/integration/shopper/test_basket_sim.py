@@ -216,3 +216,19 @@ def test_the_basket_page_shows_the_plan_without_javascript(sim_basket: SimBasket
     assert f"{offer['quantity']} for ${float(offer['offer_price']):.2f}" in page.text
     assert page.text.count('<table class="basket"') == len(api.json()["stores"])
     assert bad.status_code == 422 and "radius_km" in bad.text
+
+
+def test_the_api_and_the_product_page_show_the_offer(sim_basket: SimBasket) -> None:
+    offer = sim_basket.multibuy
+    engine = make_read_only_engine(sim_basket.url)
+    with TestClient(create_app(engine, environ={})) as client:
+        found = client.get(f"/v1/products/by-barcode/{offer['barcode']}").json()
+        history = client.get(f"/v1/products/{found['id']}/prices").json()["items"]
+        page = client.get(f"/products/{found['id']}")
+    engine.dispose()
+    stated = {"quantity": offer["quantity"], "price": float(offer["offer_price"])}
+    assert [c["multibuy"] for listing in found["listings"] for c in listing["current"]] == [stated]
+    assert [(i["multibuy_qty"], i["multibuy_price"]) for i in history] == [
+        (offer["quantity"], float(offer["offer_price"]))
+    ]
+    assert f"({offer['quantity']} for ${offer['offer_price']})" in page.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,12 +17,15 @@ def instances(draw: st.DrawFn) -> tuple[list[Option], int]:
     options = []
     for line in range(lines):
         for store in range(1, stores + 1):
-            if draw(st.booleans()):
+            for level in range(draw(st.integers(0, 2))):  # the product, then a substitute
                 packs = draw(st.integers(1, 4))
                 price = draw(st.integers(50, 2000))
                 offer = draw(st.none() | st.tuples(st.integers(2, 4), st.integers(80, 5000)))
                 cost, bought = offer_cost(packs, price, offer)
-                options.append(Option(line, store, 100 + line, bought, cost))
+                options.append(Option(line, store, 100 * level + line, bought, cost, level))
+    for twin in range(draw(st.integers(0, 2))):  # stores of one price zone: the same prices
+        model = draw(st.integers(1, stores))
+        options += [replace(o, store=50 + twin) for o in options if o.store == model]
     return options, draw(st.integers(1, 3))
 
 
@@ -57,3 +62,10 @@ def test_an_offer_is_used_when_buying_more_costs_less() -> None:
     assert offer_cost(5, 150, (4, 400)) == (550, 5)  # 4 for $4 + 1 x $1.50
     assert offer_cost(7, 150, (4, 400)) == (800, 8)  # two offers beat 4 for $4 + 3 x $1.50
     assert offer_cost(1, 150, (2, 500)) == (150, 1)  # a dearer offer is ignored
+
+
+def test_of_stores_priced_alike_the_preferred_one_is_used() -> None:
+    alike = [Option(0, store, 10, 1, 250) for store in (3, 5, 8)] + [Option(1, 8, 11, 1, 100)]
+    assert solve(alike[:3], 1, preference=[5, 3, 8]).stores == (5,)
+    assert solve(alike[:3], 1).stores == (3,)  # no preference: the lowest id
+    assert solve(alike, 1, preference=[5, 3, 8]).stores == (8,)  # store 8 sells both lines
