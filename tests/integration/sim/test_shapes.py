@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.integration.sim.sim_helpers import (
     next_data,
 )
 
+ROOT = Path(__file__).resolve().parents[3]
 IGA_HEADERS = {
     "x-shopping-mode": "11111111-1111-1111-1111-111111111111",
     "Cookie": "iga-shop.retailerStoreId=14711",
@@ -61,9 +63,19 @@ def test_coles_browse_page(sim: SimulatorServer, coles_cookie: str) -> None:
     ads = [t for t in results if t["_type"] == "SINGLE_TILE"]
     assert len(products) == 48 and len(ads) == 5
     special_keys = {"pricing.saveAmount", "pricing.saveStatement", "pricing.promotionType"}
+    captured_offer = json.loads((ROOT / "tests/fixtures/coles/multibuy_tiles.json").read_text())[0]
+    offers = 0
     for tile in products:
+        pricing = tile["pricing"]
+        if "multiBuyPromotion" in pricing:  # a multi-buy tile: the captured multi-buy's pricing
+            assert_same_keys(pricing, captured_offer["pricing"], {"saveAmount", "saveStatement"})
+            offered = {k: v for k, v in pricing.items() if k not in captured_offer["pricing"]}
+            tile = {**tile, "pricing": {**offered, **{k: pricing[k] for k in ("now", "was",
+                    "unit", "comparable", "onlineSpecial")}}}  # fmt: skip
+            offers += 1
         assert_same_keys(tile, captured_product, special_keys)
         assert "gtin" not in tile and "barcode" not in tile
+    assert 0 < offers < len(products) / 4, offers
     for ad in ads:  # some captured ads also carry Adobe Target fields
         assert_same_keys(ad, captured_ad, {"mbox", "displayLoader"})
 
