@@ -1,5 +1,5 @@
 """The simulator's control and ground-truth endpoints under ``/_sim/`` (``health``, ``clock``,
-``truth``, ``zones``, ``planted``, ``requests``, ``faults``, ``stores``,
+``truth``, ``zones``, ``planted``, ``identity``, ``requests``, ``faults``, ``stores``,
 ``coles/expire-sessions``)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date
 
 from aiohttp import web
 
-from grocer.sim.truth import planted_cases, store_truth, zones
+from grocer.sim.truth import identity, planted_cases, store_truth, zones
 from grocer.sim.webutil import dumps, json_response, state_of
 
 
@@ -66,6 +66,11 @@ async def zones_view(request: web.Request) -> web.Response:
 async def planted_view(request: web.Request) -> web.Response:
     """GET /_sim/planted."""
     return json_response(dumps({"cases": planted_cases(state_of(request))}))
+
+
+async def identity_view(request: web.Request) -> web.Response:
+    """GET /_sim/identity: which products are one, planted substitutes and decoys."""
+    return json_response(dumps(identity(state_of(request))))
 
 
 async def requests_view(request: web.Request) -> web.Response:
@@ -127,6 +132,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/_sim/truth", truth_view, name="sim.truth"),
         web.get("/_sim/zones", zones_view, name="sim.zones"),
         web.get("/_sim/planted", planted_view, name="sim.planted"),
+        web.get("/_sim/identity", identity_view, name="sim.identity"),
         web.get("/_sim/requests", requests_view, name="sim.requests"),
         web.delete("/_sim/requests", requests_view, name="sim.requests_reset"),
         web.get("/_sim/faults", faults_view, name="sim.faults"),

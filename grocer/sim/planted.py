@@ -15,9 +15,9 @@ start date, so the ground-truth API can state what analysis should conclude:
 - ``multibuy``: a steady shelf price with a standing "Buy 3 for $X" offer (Coles), so a
   basket of three or more packs costs the offer's price.
 
-Each case's products are grocer's identity on their own: a pair is an identity group
-(``grp``) of exactly its two listings, a single product is in no group, so no other listing
-joins a case.  Every other product identified across listings is served close in price
+Each case's products are one product on their own (:mod:`grocer.sim.equivalents`): a pair is
+a group (``grp``) of exactly its two listings, a single product is in no group, so no other
+listing joins a case.  Every other product sold by several listings is served close in price
 (docs/simulator-bargains.md), so these are the only bargains the simulator makes.
 """
 

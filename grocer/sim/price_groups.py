@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from grocer.sim.identity import product_groups
+from grocer.sim.equivalents import equivalent_groups
 from grocer.sim.money import scale_cents, shelf_round
 from grocer.sim.rng import mix, text_seed
 
@@ -15,20 +15,20 @@ SHARED_CORE = Decimal("1.08")
 
 
 def link_shared(products: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    """Group the products grocer would identify as one (:mod:`grocer.sim.identity`) and keep
-    their prices close (docs/simulator-bargains.md).
+    """Group the products that are one (:mod:`grocer.sim.equivalents`: shared barcodes and the
+    planted table) and keep their prices close (docs/simulator-bargains.md).
 
     Every member of a group of two or more gets ``grp`` (the group's number) and ``ref``, the
     group's reference price (the median of its members' regular prices, in whole cents).
-    Nearly all groups span two or more retailers; the few within one retailer (two SKUs that
-    grocer merges by barcode or matching key) are held together too.  A member whose
+    Nearly all groups span two or more retailers; the few within one retailer (two SKUs of one
+    product) are held together too.  A member whose
     corpus-derived price (or Aldi QLD price) lies outside ``[ref / SHARED_CORE, ref *
     SHARED_CORE]`` is re-priced to ``ref`` times a per-product factor of 0.97 to 1.03.
     Returns figures for the build log.
     """
     records = {(c, r["sku"]): r for c, rows in products.items() for r in rows}
     figures = {"groups": 0, "shared_groups": 0, "grouped_products": 0, "repriced": 0}
-    for number, group in enumerate(product_groups(products)):
+    for number, group in enumerate(equivalent_groups(products)):
         members = [records[m] for m in group]
         figures["groups"] += 1
         for record in members:

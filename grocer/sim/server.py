@@ -37,7 +37,7 @@ from aiohttp import web
 from grocer.sim import aldi, coles, control_api, iga, woolworths
 from grocer.sim.http_middleware import sim_middleware
 from grocer.sim.state import SimConfig, SimState, build_state
-from grocer.sim.truth import planted_cases, store_truth, zones
+from grocer.sim.truth import identity, planted_cases, store_truth, zones
 from grocer.sim.webutil import STATE
 
 logger = logging.getLogger(__name__)
@@ -249,6 +249,10 @@ class SimulatorServer:
     def planted(self) -> list[dict[str, Any]]:
         """The planted cases and their expected answers."""
         return planted_cases(self.state)
+
+    def identity(self) -> dict[str, Any]:
+        """Which products are one, the planted substitutes and decoys (``/_sim/identity``)."""
+        return identity(self.state)
 
     def requests(self) -> dict[str, Any]:
         """Counters of requests served per endpoint and outcome."""

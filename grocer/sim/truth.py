@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from grocer.sim.equivalents import identity_truth
 from grocer.sim.money import dollars
 from grocer.sim.pricing import Listing, unit_text, zone_label
 
@@ -79,6 +80,21 @@ def zones(state: SimState, company: str | None = None) -> dict[str, dict[str, st
             continue
         out[name] = {s.store_id: zone_label(s) if s.crawlable else "none" for s in stores}
     return out
+
+
+def identity(state: SimState) -> dict[str, Any]:
+    """Which products are one, the planted substitutes and decoys (:mod:`.equivalents`): the
+    equivalents are the shipped catalogue's groups (``grp``) and the planted name-matched
+    pair (one product served by two retailers, no barcode between them)."""
+    groups: dict[Any, list[tuple[str, str]]] = {}
+    for products in state.catalogue.products.values():
+        for product in products:
+            if "grp" in product.extra:
+                groups.setdefault(product.extra["grp"], []).append((product.company, product.sku))
+    for n, case in enumerate(state.planted.cases):
+        if case.kind == "bargain_name":
+            groups[("planted", n)] = [(item["company"], item["sku"]) for item in case.listings]
+    return identity_truth(sorted(sorted(g) for g in groups.values()))
 
 
 def planted_cases(state: SimState) -> list[dict[str, Any]]:

@@ -9,14 +9,19 @@ read from the listing pages (IGA's size comes from its ``unitOfSize``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from grocer.retailers import aldi, coles, iga, woolworths
+from grocer.sim import aldi as aldi_sim
+from grocer.sim import coles_tiles
+from grocer.sim import iga as iga_sim
 from grocer.sim.identity import listing_fields
+from grocer.sim.pricing import Listing
 from grocer.sim.server import SimulatorServer
 
 
@@ -27,12 +32,42 @@ def days(first: date | str, last: date | str) -> list[date]:
     return [a + timedelta(days=n) for n in range((b - a).days + 1)]
 
 
+def category_paths(sim: SimulatorServer, company: str, store: str, day: date) -> dict[str, list]:
+    """Each listing's category path as the retailer's parser reads it from what the simulator
+    serves (Woolworths': the browse tree's path to the leaf the spider crawls)."""
+    state = sim.state
+    where = state.stores.get(company, store)
+    assert where is not None
+    listings = state.listings(where, day)
+    if company == "woolworths":
+        tree = state.catalogue.templates["woolworths_categories"]
+        paths = {c.key: list(c.path) for c in woolworths.parse_categories(tree)}
+        return {sku: paths.get(lst.product.leaf, []) for sku, lst in listings.items()}
+    read: dict[str, Callable[[Listing], Sequence[str]]] = {
+        "coles": lambda lst: coles.tile_category_path(coles_tiles.tile(state, lst)),
+        "aldi": lambda lst: (
+            aldi.parse_product(aldi_sim.product_json(state, lst), store_id=store).category_path
+        ),
+        "iga": lambda lst: (
+            iga.parse_product(iga_sim.item_json(state, lst), store_id=store).category_path
+        ),
+    }
+    return {sku: list(read[company](lst)) for sku, lst in listings.items()}
+
+
 def truth_records(
-    sim: SimulatorServer, company: str, store: str, day: date, skus: set[str] | None = None
+    sim: SimulatorServer,
+    company: str,
+    store: str,
+    day: date,
+    skus: set[str] | None = None,
+    categories: bool = False,
 ) -> Iterable[dict[str, Any]]:
     """The flat feed records of what ``store`` served on ``day`` (marketplace excluded, as the
-    spiders ask for products sold by the retailer)."""
+    spiders ask for products sold by the retailer); with ``categories``, each with the
+    category path a crawl stores."""
     truth = sim.truth(company, store, day)
+    paths = category_paths(sim, company, store, day) if categories else {}
     for product in truth["products"]:
         if product["marketplace"] or (skus is not None and product["sku"] not in skus):
             continue
@@ -56,6 +91,7 @@ def truth_records(
             "promo_text": f"{offer['quantity']} for ${offer['price']}" if offer else None,
             "multibuy_qty": offer.get("quantity"),
             "multibuy_price": offer.get("price"),
+            **({"category_path": paths[product["sku"]]} if categories else {}),
         }
 
 
@@ -65,12 +101,13 @@ def write_truth(
     on: Sequence[date],
     path: Path,
     skus: set[str] | None = None,
+    categories: bool = False,
 ) -> Path:
     """One JSONL file of the truth of ``stores`` on each day of ``on``."""
     with path.open("wb") as out:
         for day in on:
             for company, store in stores:
-                for record in truth_records(sim, company, store, day, skus):
+                for record in truth_records(sim, company, store, day, skus, categories):
                     out.write(orjson.dumps(record) + b"\n")
     return path
 

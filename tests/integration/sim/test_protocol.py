@@ -153,6 +153,14 @@ def test_control_endpoints(sim: SimulatorServer) -> None:
         "bargain_barcode", "bargain_name", "decoy_stale", "decoy_mismatch",
         "decoy_under_threshold", "illusory_special", "genuine_half_price", "multibuy",
     }  # fmt: skip
+    identity = fetch(f"{sim.url}/_sim/identity").json()
+    assert set(identity) == {"equivalents", "substitutes", "decoys"}
+    assert len(identity["equivalents"]) > 3000
+    tim_tam = {"company": "aldi", "sku": "000000000000366359"}  # Arnott's, no Aldi barcode
+    (group,) = [g for g in identity["equivalents"] if tim_tam in g]
+    assert {ref["company"] for ref in group} == {"aldi", "coles", "iga", "woolworths"}
+    assert {"a", "b", "level"} == set(identity["substitutes"][0])
+    assert {"a", "b", "kind"} == set(identity["decoys"][0])
     assert fetch(f"{sim.url}/_sim/truth?company=aldi&store=NOPE").status == 404
     stores = fetch(f"{sim.url}/_sim/stores?company=iga&crawlable=1").json()["stores"]
     assert stores and all(s["retailer_store_id"] for s in stores)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from grocer.sim.catalogue import SHARED_SPREAD, Product, load_catalogue, shared_band
-from grocer.sim.identity import product_groups
+from grocer.sim.equivalents import equivalent_groups, planted_table
 from grocer.sim.state import SimConfig, SimState, build_state
 
 START = date(2025, 9, 17)
@@ -28,9 +28,9 @@ def _groups(products: dict[str, list[Product]]) -> dict[tuple[str, str], int]:
     }
 
 
-def test_the_shipped_groups_are_grocer_identities() -> None:
-    """``grp`` partitions the products exactly as the identity grocer computes from the
-    served fields (barcode, else matching key) does, and one group has one band."""
+def test_the_shipped_groups_are_the_simulators_equivalents() -> None:
+    """``grp`` partitions the products exactly as the simulator's own truth does (shared
+    barcodes and the planted table), and one group has one band."""
     catalogue = load_catalogue()
     records = {
         company: [
@@ -46,7 +46,7 @@ def test_the_shipped_groups_are_grocer_identities() -> None:
         ]  # fmt: skip
         for company, products in catalogue.products.items()
     }
-    recomputed = {frozenset(group) for group in product_groups(records)}
+    recomputed = {frozenset(group) for group in equivalent_groups(records)}
     shipped: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for member, number in _groups(catalogue.products).items():
         shipped[number].add(member)
@@ -112,3 +112,17 @@ def test_shared_products_stay_within_their_band_in_every_zone(state: SimState) -
         worst = max(max(p) / min(p) for p in prices.values())
         assert worst < 1.4, (day, worst)
     assert specials > 1000  # shared products still go on special, only not so deep
+
+
+def test_each_planted_equivalent_joins_listings_no_barcode_joins() -> None:
+    """The table adds what barcodes cannot say: every entry joins at least two listings that
+    share no barcode, and no entry joins two different barcodes."""
+    catalogue = load_catalogue()
+    table = planted_table()
+    assert len(table["equivalents"]) > 80
+    for entry in table["equivalents"]:
+        products = [catalogue.get(ref["company"], ref["sku"]) for ref in entry["listings"]]
+        assert None not in products, entry["product"]
+        codes = {p.gtin for p in products if p is not None and p.gtin}
+        assert len(codes) <= 1, entry["product"]
+        assert any(p is not None and not p.gtin for p in products) or len(products) > len(codes)
