@@ -105,7 +105,10 @@ def run_demo(config: Config, engine: Engine, plan: DemoPlan = DemoPlan()) -> Pat
     return html
 
 
-SUBSTITUTE_EXAMPLES = ("full cream milk 2l", "tim tam", "baked beans")
+# Found by words (the first match by product id, so the words name the product whatever the
+# order it was first seen in): Aldi's A2 Full Cream Milk 2L, Arnott's Tim Tam Original 200g
+# (sold by all four), Oh So Natural Organic Baked Beans in Tomato Sauce 420g.
+SUBSTITUTE_EXAMPLES = ("a2 full cream milk 2l", "tim tam original", "organic baked beans")
 
 
 def show_zones_and_substitutes(engine: Engine) -> None:

@@ -2,7 +2,8 @@
 from barcodes and a planted table, never from grocer's rules): what ``grocer.demo.STORES``
 served on ``grocer.demo.START``, ingested, then ``grocer analyze subs``.  Every planted
 equivalent is one product or joined through ``product_links``; no decoy is; every planted
-substitute is at its level or closer and not joined."""
+substitute is at its level or closer and not joined; the demo's substitute examples show
+their closest sizes first."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from sqlalchemy import Engine, select
 
 from grocer.analysis.identity.evaluate import Groups
 from grocer.analysis.substitutions import find_substitutions
+from grocer.analysis.substitutions.closeness import size_distance
 from grocer.analysis.substitutions.embeddings import Encoder
+from grocer.analysis.substitutions.readers import find_products, substitutes_of
 from grocer.db.engine import make_engine
-from grocer.db.models import Company, Listing, ProductLink, Substitution
-from grocer.demo import START, STORES
+from grocer.db.models import Company, Listing, Product, ProductLink, Substitution
+from grocer.demo import START, STORES, SUBSTITUTE_EXAMPLES
 from grocer.ingest.runner import ingest_files
 from grocer.sim.server import SimulatorServer
 from tests.integration.bargains.simdata import write_truth
@@ -36,6 +39,7 @@ class Linked:
     root: dict[object, object]  # product -> a product standing for its joined group
     levels: dict[tuple[int, int], int]
     truth: dict[str, Any]
+    engine: Engine
 
     def of(self, ref: dict[str, str]) -> int:
         return self.product[(ref["company"], ref["sku"])]
@@ -66,6 +70,14 @@ def linked(
     engine.dispose()
 
 
+SHOWCASE = {  # grocer.demo.SUBSTITUTE_EXAMPLES -> the product the demo shows
+    "a2 full cream milk 2l": "A2 Full Cream Milk 2L",
+    "tim tam original": "Tim Tam Original Chocolate Biscuits 200g",
+    "organic baked beans": "Organic Baked Beans in Tomato Sauce 420g",
+}
+BEANS_420G = ("CORALE", "Black & Gold", "Woolworths", "Watties")
+
+
 def _read(engine: Engine, truth: dict[str, Any]) -> Linked:
     with engine.connect() as connection:
         rows = connection.execute(
@@ -86,6 +98,7 @@ def _read(engine: Engine, truth: dict[str, Any]) -> Linked:
         root,
         {(a, b): level for a, b, level in levels},
         truth,
+        engine,
     )
 
 
@@ -128,3 +141,34 @@ def test_the_simulator_does_not_use_grocers_identity() -> None:
                 assert "grocer.normalize.product" not in names, path
             elif isinstance(node, ast.Import):
                 assert all(a.name != "grocer.normalize.product" for a in node.names), path
+
+
+def test_the_demo_shows_its_examples_closest_size_first(linked: Linked) -> None:
+    assert set(SHOWCASE) == set(SUBSTITUTE_EXAMPLES)
+    with linked.engine.connect() as connection:
+        for query, name in SHOWCASE.items():
+            (found,) = find_products(connection, query, limit=1)
+            assert name in found.label, (query, found.label)
+            own = connection.execute(
+                select(Product.sizes).where(Product.id == found.id)
+            ).scalar_one()
+            rows = substitutes_of(connection, found.id)
+            assert rows, query
+            sizes = dict(
+                connection.execute(
+                    select(Product.id, Product.sizes).where(
+                        Product.id.in_([r.product_id for r in rows])
+                    )
+                ).all()
+            )
+            for before, after in zip(rows, rows[1:], strict=False):
+                if before.level == after.level:  # never a farther size before a closer one
+                    assert size_distance(own, sizes[before.product_id]) <= size_distance(
+                        own, sizes[after.product_id]
+                    ), (query, before.label, after.label)
+            if query == "organic baked beans":
+                beans = [r for r in rows if r.level <= 3 and "420g" in r.label.replace(" ", "")]
+                assert sum(any(b in r.label for r in beans) for b in BEANS_420G) >= 3, rows
+            if query == "a2 full cream milk 2l":
+                farmdale = [r.label for r in rows if r.label.startswith("FARMDALE Full Cream")]
+                assert farmdale and "2L" in farmdale[0], farmdale
