@@ -26,8 +26,10 @@ def add_basket_page(
     environ: Mapping[str, str] | None,
     page: Page,
     bad: Callable[[Request, BadParameter], HTMLResponse],
+    misconfigured: Callable[[Request, ValueError], HTMLResponse],
 ) -> None:
-    """Register ``GET /basket`` on the web view's router."""
+    """Register ``GET /basket`` on the web view's router (``bad``: the page of a bad
+    parameter; ``misconfigured``: of a bad ``GROCER_*`` setting of the server)."""
 
     @router.get("/basket", response_class=HTMLResponse)
     def basket(
@@ -60,10 +62,13 @@ def add_basket_page(
             if day is None:
                 return page(request, "error.html", 404, title="No prices yet",
                             message="No complete price run yet: nothing to plan with.")  # fmt: skip
-            plan = plan_basket(
-                connection, wanted, lat=latitude, lon=longitude, radius_km=radius or 10.0,
-                max_stores=stores or 2, as_of=day, environ=environ,
-            )  # fmt: skip
+            try:
+                plan = plan_basket(
+                    connection, wanted, lat=latitude, lon=longitude, radius_km=radius or 10.0,
+                    max_stores=stores or 2, as_of=day, environ=environ,
+                )  # fmt: skip
+            except ValueError as problem:  # a bad GROCER_FRESH_DAYS of the server
+                return misconfigured(request, problem)
         return page(request, "basket.html", form=form, plan=plan)
 
 

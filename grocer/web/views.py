@@ -192,7 +192,7 @@ def web_router(
             )  # fmt: skip
         return page(request, "stores.html", form=form, items=items, near=latitude is not None)
 
-    add_basket_page(router, engine, environ, page, bad)
+    add_basket_page(router, engine, environ, page, bad, misconfigured)
 
     @router.get("/bargains", response_class=HTMLResponse)
     def bargains(request: Request) -> HTMLResponse:

@@ -232,3 +232,17 @@ def test_the_api_and_the_product_page_show_the_offer(sim_basket: SimBasket) -> N
         (offer["quantity"], float(offer["offer_price"]))
     ]
     assert f"({offer['quantity']} for ${offer['offer_price']})" in page.text
+
+
+def test_a_bad_server_setting_is_a_503_on_the_api_and_the_page(sim_basket: SimBasket) -> None:
+    engine = make_read_only_engine(sim_basket.url)
+    lat, lon = sim_basket.point
+    body = {"lines": sim_basket.whole_list, "lat": lat, "lon": lon, "as_of": DAY.isoformat()}
+    params = {"lines": "\n".join(sim_basket.whole_list), "lat": str(lat), "lon": str(lon),
+              "as_of": DAY.isoformat()}  # fmt: skip
+    with TestClient(create_app(engine, environ={"GROCER_FRESH_DAYS": "soon"})) as client:
+        api = client.post("/v1/basket", json=body)
+        page = client.get("/basket", params=params)
+    engine.dispose()
+    assert api.status_code == 503 and "misconfigured" in api.json()["detail"]
+    assert page.status_code == 503 and "Server misconfigured" in page.text
