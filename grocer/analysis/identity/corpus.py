@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from grocer.analysis.identity.fit import ListingKey, product_codes, product_listings
-from grocer.analysis.identity.prices import regular_prices
+from grocer.analysis.identity.prices import PriceEvidence, price_evidence
 from grocer.analysis.substitutions.embeddings import Encoder, cached_vectors
 from grocer.analysis.substitutions.frame import ProductFrame, load_frame
 from grocer.analysis.substitutions.run import find_substitutions
@@ -36,7 +36,7 @@ class HiddenCorpus:
     engine: Engine
     frame: ProductFrame
     vectors: np.ndarray
-    prices: np.ndarray  # each product's regular price
+    prices: PriceEvidence  # each product's regular price and pack count
     kinds: dict[tuple[int, int], str]
     product_of: dict[ListingKey, int]
     listing_codes: dict[ListingKey, str]
@@ -77,7 +77,7 @@ def hidden_corpus(corpus: Path, work: Path, encoder: Encoder | None = None) -> H
             )
         }
         product_of = product_listings(connection)
-        prices = regular_prices(connection, frame.ids)
+        prices = price_evidence(connection, frame.ids)
     vectors, _ = cached_vectors(engine, frame.ids.tolist(), frame.bases, encoder)
     return HiddenCorpus(
         engine=engine,

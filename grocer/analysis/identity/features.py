@@ -10,7 +10,9 @@ of one name the other lacks though its retailer uses them for that brand: IGA na
 Crunchy" Bega peanut butter, so its plain "Crunchy" is another; 0, 0.5 for one, 1 for more),
 ``cosine`` (of the embedded
 base names), ``size_equal`` (a g or ml amount in common), ``size_unknown`` (one names no
-amount), ``price_gap`` and ``price_unknown`` (:mod:`.prices`: a 12-pack costs twice a 6-pack)
+amount), ``price_gap`` and ``price_unknown`` (:mod:`.prices`: a 12-pack costs twice a 6-pack),
+``count_agree`` and ``count_conflict`` (both packs' item counts known, from a size's "6pk" or
+a price per each, and equal or not: IGA's "Each" Crunchie Sharepack at $0.58 each holds 12)
 and ``category`` (1 the same or MATCH-linked categories, 0.5 CLOSE, 0.25 DISTANT, else 0).
 """
 
@@ -27,7 +29,12 @@ from rapidfuzz import fuzz
 
 from grocer.analysis.identity.brands import brands_agree, name_brand
 from grocer.analysis.identity.candidates import amounts
-from grocer.analysis.identity.prices import price_gaps
+from grocer.analysis.identity.prices import (
+    PriceEvidence,
+    count_agreement,
+    price_gaps,
+    size_counts,
+)
 from grocer.analysis.substitutions.frame import ProductFrame
 from grocer.normalize.text import words
 
@@ -40,14 +47,20 @@ FEATURES = (
     "cover_high",
     "number_conflict",
     "variant_words",
+    "distinct_words",
     "cosine",
     "size_equal",
     "size_unknown",
     "price_gap",
     "price_unknown",
+    "count_agree",
+    "count_conflict",
     "category",
 )
 KIND_CLOSENESS = {"MATCH": 1.0, "CLOSE": 0.5, "DISTANT": 0.25}
+# A word in this share of a category's names (of 5 at least) is one of its common words.
+COMMON_SHARE = 0.2
+COMMON_MIN_PRODUCTS = 5
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,9 @@ class PairContext:
     categories: Sequence[tuple[int, ...]]
     kinds: Mapping[tuple[int, int], str]
     rarity: Mapping[str, float]  # word -> inverse document frequency over the forms
+    pack_counts: np.ndarray  # the pack count each size text states (NaN: none)
     companies: Sequence[frozenset[int]]
+    common_words: Sequence[frozenset[str]]  # words common in each product's categories
     # (company id, identity brand) -> the words of that retailer's names of the brand
     vocabulary: Mapping[tuple[int, str], frozenset[str]]
 
@@ -72,9 +87,15 @@ class PairContext:
     ) -> PairContext:
         """The context of ``frame`` with identity ``brands`` (one per product)."""
         categories: dict[int, list[int]] = defaultdict(list)
+        common: dict[int, set[str]] = defaultdict(set)
         for category, members in frame.members.items():
-            for index in members.tolist():
+            indices = members.tolist()
+            in_category = Counter(w for k in indices for w in set(frame.forms[k].split()))
+            usual = {w for w, n in in_category.items() if n >= COMMON_SHARE * len(indices)}
+            for index in indices:
                 categories[index].append(category)
+                if len(indices) >= COMMON_MIN_PRODUCTS:
+                    common[index] |= usual
         documents = Counter(word for form in frame.forms for word in set(form.split()))
         total = max(len(frame.forms), 1)
         vocabulary: dict[tuple[int, str], set[str]] = defaultdict(set)
@@ -88,7 +109,9 @@ class PairContext:
             forms=frame.forms,
             rarity={word: math.log(total / count) for word, count in documents.items()},
             amounts=[amounts(s) for s in frame.sizes],
+            pack_counts=size_counts(list(frame.sizes))[0],
             categories=[tuple(categories.get(i, ())) for i in range(len(frame))],
+            common_words=[frozenset(common.get(i, ())) for i in range(len(frame))],
             kinds=kinds,
             companies=frame.companies,
             vocabulary={key: frozenset(found) for key, found in vocabulary.items()},
@@ -115,6 +138,17 @@ class PairContext:
             count += sum(1 for w in mine if w in used and not _held(w, theirs))
         return count
 
+    def distinct_words(self, a: int, b: int) -> int:
+        """How many words of either form the other lacks that are not common words of the
+        first's categories."""
+        first, second = set(self.forms[a].split()), set(self.forms[b].split())
+        return sum(
+            1
+            for mine, theirs, own in ((first, second, a), (second, first, b))
+            for w in mine
+            if w not in self.common_words[own] and not _held(w, theirs)
+        )
+
     def category_closeness(self, i: int, j: int) -> float:
         """How closely the two products' categories are linked (see the module)."""
         best = 0.0
@@ -128,16 +162,26 @@ class PairContext:
 
 
 def pair_features(
-    context: PairContext, vectors: np.ndarray, prices: np.ndarray, i: np.ndarray, j: np.ndarray
+    context: PairContext,
+    vectors: np.ndarray,
+    prices: PriceEvidence,
+    i: np.ndarray,
+    j: np.ndarray,
 ) -> np.ndarray:
     """The features (columns in :data:`FEATURES` order) of index pairs ``(i[k], j[k])``;
-    ``prices`` holds each product's regular price (NaN: none)."""
+    ``prices``: each product's regular price and count read from its prices."""
     out = np.zeros((len(i), len(FEATURES)), dtype=np.float64)
     out[:, FEATURES.index("cosine")] = np.einsum("ij,ij->i", vectors[i], vectors[j])
-    gap, unknown = price_gaps(prices, i, j)
+    gap, unknown = price_gaps(prices.regular, i, j)
     out[:, FEATURES.index("price_gap")] = gap
     out[:, FEATURES.index("price_unknown")] = unknown
-    brands, names, forms, held = context.brands, context.name_words, context.forms, context.amounts
+    stated = ~np.isnan(context.pack_counts)
+    low = np.where(stated, context.pack_counts, prices.count_low)
+    high = np.where(stated, context.pack_counts, prices.count_high)
+    together, apart = count_agreement(low, high, i, j)
+    out[:, FEATURES.index("count_agree")] = together
+    out[:, FEATURES.index("count_conflict")] = apart
+    brands, names, forms, sized = context.brands, context.name_words, context.forms, context.amounts
     for row, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
         agree = (
             brands_agree(brands[a], brands[b])
@@ -152,20 +196,21 @@ def pair_features(
         out[row, 4], out[row, 5] = min(first, second), max(first, second)
         out[row, 6] = number_conflict(names[a], names[b])
         out[row, 7] = min(context.variant_words(a, b), 2) / 2
-        out[row, 9] = bool(held[a] & held[b])
-        out[row, 10] = not held[a] or not held[b]
-        out[row, 13] = context.category_closeness(a, b)
+        out[row, FEATURES.index("distinct_words")] = min(context.distinct_words(a, b), 2) / 2
+        out[row, FEATURES.index("size_equal")] = bool(sized[a] & sized[b])
+        out[row, FEATURES.index("size_unknown")] = not sized[a] or not sized[b]
+        out[row, FEATURES.index("category")] = context.category_closeness(a, b)
     return out
 
 
 def _covered(words_of: set[str], other: set[str], rarity: Mapping[str, float]) -> float:
-    mass = held = 0.0
+    mass = kept = 0.0
     for word in words_of:
         weight = rarity.get(word, 1.0)
         mass += weight
         if _held(word, other):
-            held += weight
-    return held / mass if mass else 1.0
+            kept += weight
+    return kept / mass if mass else 1.0
 
 
 def _held(word: str, other: set[str]) -> bool:

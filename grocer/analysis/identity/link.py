@@ -12,6 +12,7 @@ from grocer.analysis.identity.brands import identity_brand, with_aliases
 from grocer.analysis.identity.candidates import candidate_pairs, company_masks
 from grocer.analysis.identity.features import PairContext, pair_features
 from grocer.analysis.identity.model import IdentityModel
+from grocer.analysis.identity.prices import PriceEvidence
 from grocer.analysis.substitutions.frame import ProductFrame
 
 # A pair needs this lead in log-odds over its products' next candidates at the same retailer.
@@ -46,12 +47,12 @@ def identity_brands(frame: ProductFrame, aliases: Mapping[str, str]) -> list[str
 def candidates(
     frame: ProductFrame,
     vectors: np.ndarray,
-    prices: np.ndarray,
+    prices: PriceEvidence,
     kinds: Mapping[tuple[int, int], str],
     aliases: Mapping[str, str],
 ) -> Candidates:
     """Every candidate pair of ``frame`` with its features (brands under ``aliases``;
-    ``prices``: :func:`~grocer.analysis.identity.prices.regular_prices`)."""
+    ``prices``: :func:`~grocer.analysis.identity.prices.price_evidence`)."""
     masks = company_masks(frame.companies)
     has_barcode = np.array([b is not None for b in frame.barcodes], dtype=bool)
     brands = identity_brands(frame, aliases)
@@ -65,12 +66,18 @@ def linked_rows(
 ) -> np.ndarray:
     """The candidate rows judged one: scored at least ``threshold`` (the model's own when
     None), clear of a rival (:func:`~.assign.ambiguous`), one per product and retailer pair."""
-    scores = model.scores(found.features)
     floor = model.threshold if threshold is None else threshold
+    return rows_over(frame, found, model.logits(found.features), floor)
+
+
+def rows_over(
+    frame: ProductFrame, found: Candidates, logits: np.ndarray, threshold: float
+) -> np.ndarray:
+    """The candidate rows :func:`linked_rows` takes, given every row's log-odds."""
+    scores = 1.0 / (1.0 + np.exp(-logits))
     masks = company_masks(frame.companies)
-    logits = model.logits(found.features)
     clear = ~ambiguous(found.i, found.j, logits, masks, AMBIGUITY_MARGIN)
-    above = np.nonzero((scores >= floor) & clear)[0]
+    above = np.nonzero((scores >= threshold) & clear)[0]
     companies = sorted({c for cs in frame.companies for c in cs})
     return above[one_to_one(found.i[above], found.j[above], scores[above], masks, companies)]
 
@@ -91,7 +98,7 @@ def select_links(
 def find_links(
     frame: ProductFrame,
     vectors: np.ndarray,
-    prices: np.ndarray,
+    prices: PriceEvidence,
     kinds: Mapping[tuple[int, int], str],
     model: IdentityModel,
     threshold: float | None = None,

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, update
 
 from grocer.analysis.identity.link import LinkRow, find_links
 from grocer.analysis.identity.model import load_model
-from grocer.analysis.identity.prices import regular_prices
+from grocer.analysis.identity.prices import price_evidence
 from grocer.analysis.runs import fail_run, open_run
 from grocer.analysis.substitutions.blocking import (
     Block,
@@ -219,7 +219,7 @@ def _find(
     kinds = {k: v.kind for k, v in links.items()}
     timer.lap("links")
     with engine.connect() as connection:
-        prices = regular_prices(connection, frame.ids)
+        prices = price_evidence(connection, frame.ids)
     same_product = find_links(frame, vectors, prices, kinds, load_model(), settings.link_threshold)
     timer.lap("identity")
 

@@ -67,6 +67,33 @@ def test_a_coles_product_and_its_iga_twin_are_linked_one_to_one(
     assert 0.0 <= score <= 1.0
 
 
+SWEETS = ["Pantry", "Confectionery", "Chocolate"]
+SHAREPACK = [
+    {"name": "Crunchie Chocolate Sharepack 12 Pack", "brand": "Cadbury", "size": "180g",
+     "price_current": 7.0, "per_unit_price_string": "$3.89 per 100g", "category_path": SWEETS},
+]  # fmt: skip
+SOLD_EACH = [
+    {"name": "Cadbury Crunchie Chocolate Sharepack", "brand": "Cadbury", "size": "Each",
+     "price_current": 7.0, "per_unit_price_string": "$1.75 each", "category_path": SWEETS},
+    {"name": "Cadbury Crunchie Sharepack", "brand": "Cadbury", "size": "Each",
+     "price_current": 7.0, "per_unit_price_string": "$0.58 each", "category_path": SWEETS},
+]  # fmt: skip
+
+
+def test_a_pack_priced_per_each_is_linked_to_the_pack_of_that_count(
+    engine: Engine, tmp_path: Path, encoder: Encoder
+) -> None:
+    # IGA sells both "Each" at $7.00; its price per each says one holds 4, the other 12.
+    ingest(engine, tmp_path / "a", SHAREPACK, SOLD_EACH)
+    find_substitutions(engine, encoder=encoder, settings=LOW)
+    pair = frozenset(("Crunchie Chocolate Sharepack 12 Pack", "Cadbury Crunchie Sharepack"))
+    assert linked_names(engine) == {pair}
+    with engine.connect() as connection:
+        evidence = json.loads(connection.execute(select(ProductLink.evidence)).scalar_one())
+    assert evidence["count_agree"]["value"] == 1.0
+    assert evidence["count_conflict"]["value"] == 0.0
+
+
 def test_different_barcodes_break_a_link_for_good(
     engine: Engine, tmp_path: Path, encoder: Encoder
 ) -> None:
