@@ -288,3 +288,41 @@ def test_a_name_two_barcodes_share_joins_neither_to_a_product_without_one(
     assert products["1"][1] == first and products["2"][1] == second
     assert products["3"][1] is None  # its own product, until its barcode is known
     assert len({product_id for product_id, _ in products.values()}) == 3
+
+
+# Two entries of the earlier project's Woolworths duplicate report (woolworths_duplicate_skus):
+# one SKU that stores served under two names, with a barcode at some stores only.
+DUPLICATED_SKUS = [
+    ("98869", ("Nestle Peppermint Crisp Milk Chocolate Bar", "Nestle", None),
+     ("Nestlé Peppermint Crisp", "Nestlé", "93600101")),
+    ("98372", ("Cadbury Flake Milk Chocolate Bar Chocolate Bar", "Cadbury", None),
+     ("Cadbury Flake Chocolate Bar", "Cadbury", "93617406")),
+]  # fmt: skip
+
+
+def test_a_sku_served_under_two_names_is_one_listing_of_one_product(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The earlier project split 489 Woolworths SKUs in two this way; a listing here is the
+    # retailer's SKU, so each stays one product, and the barcode one store shows is its own.
+    files = []
+    for store, side in (("1001", 1), ("1002", 2)):
+        path = tmp_path / f"woolworths-{store}.jsonl.gz"
+        with gzip.open(path, "wt") as handle:
+            for sku, *names in DUPLICATED_SKUS:
+                name, brand, barcode = names[side - 1]
+                product = {"sku": sku, "name": name, "brand": brand, "barcode": barcode,
+                           "price_current": 2.5, "size": "35g"}  # fmt: skip
+                metadata = {
+                    "company": "woolworths",
+                    "store_id": store,
+                    "scraped_date": "2025-08-28",
+                }
+                handle.write(json.dumps({"product": product, "metadata": metadata}) + "\n")
+        files.append(path)
+    assert ingest_files(engine, files).rejected_total == 0
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Listing.sku, Product.barcode).join(Product, Product.id == Listing.product_id)
+        ).all()
+    assert sorted(rows) == [("98372", "0000093617406"), ("98869", "0000093600101")]  # GTIN-13

@@ -3,7 +3,9 @@
 For every pair of retailers, the scored pairs between products of one and products of the
 other form a bipartite graph; each connected part gets the assignment of largest total score
 (:func:`scipy.optimize.linear_sum_assignment`).  A pair spanning several retailer pairs (a
-product already listed at two retailers) is kept only when every one of them chose it.
+product already listed at two retailers) is kept only when every one of them chose it.  A
+chosen pair is then dropped when one of its products has a rival close to it that no better
+link has taken (:func:`contested`): a coin toss between two packs is no link.
 """
 
 from __future__ import annotations
@@ -68,33 +70,44 @@ def _assigned(left: np.ndarray, right: np.ndarray, scores: np.ndarray) -> np.nda
     return chosen
 
 
-def ambiguous(
-    i: np.ndarray, j: np.ndarray, logits: np.ndarray, masks: np.ndarray, margin: float
+def contested(
+    i: np.ndarray,
+    j: np.ndarray,
+    logits: np.ndarray,
+    masks: np.ndarray,
+    margin: float,
+    chosen: np.ndarray,
 ) -> np.ndarray:
-    """Pairs whose product has another candidate at the same retailer(s) scored within
-    ``margin`` (log-odds) of it, or above it: a coin toss between two packs is no link.
+    """Which ``chosen`` rows (indices of assigned pairs) have a free rival: another candidate
+    of one of their products, at the other's retailer(s), scored within ``margin`` (log-odds)
+    of them or above, whose own product is not assigned elsewhere at a higher score.  A rival
+    taken by a better link is no coin toss.
 
-    >>> masks = np.array([1 << 4, 1 << 1, 1 << 1])  # an IGA product, two Coles products
-    >>> ambiguous(np.array([0, 0]), np.array([1, 2]), np.array([4.0, 3.9]), masks, 1.0)
-    array([ True,  True])
-    >>> ambiguous(np.array([0, 0]), np.array([1, 2]), np.array([4.0, 1.0]), masks, 1.0)
-    array([False,  True])
+    >>> masks = np.array([1 << 1, 1 << 4, 1 << 1])  # Coles a, IGA b, Coles c
+    >>> i, j, logits = np.array([0, 2]), np.array([1, 1]), np.array([4.0, 3.8])
+    >>> contested(i, j, logits, masks, 1.0, np.array([0])).tolist()
+    [True]
     """
-    top: dict[tuple[int, int], list[float]] = {}
-    ends = list(zip(i.tolist(), j.tolist(), strict=True))
-    values = logits.tolist()
-    for (a, b), value in zip(ends, values, strict=True):
-        for key in ((a, int(masks[b])), (b, int(masks[a]))):
-            best = top.setdefault(key, [])
-            best.append(value)
-            best.sort(reverse=True)
-            del best[2:]
-    out = np.zeros(len(i), dtype=bool)
-    for k, ((a, b), value) in enumerate(zip(ends, values, strict=True)):
-        for key in ((a, int(masks[b])), (b, int(masks[a]))):
-            best = top[key]
-            if len(best) < 2:
-                continue
-            rival = best[1] if value >= best[0] else best[0]
-            out[k] |= rival >= value - margin
+    taken: dict[tuple[int, int], float] = {}
+    for k in chosen.tolist():
+        a, b = int(i[k]), int(j[k])
+        taken[(a, int(masks[b]))] = max(taken.get((a, int(masks[b])), -np.inf), logits[k])
+        taken[(b, int(masks[a]))] = max(taken.get((b, int(masks[a])), -np.inf), logits[k])
+    touching: dict[int, list[int]] = {}
+    for k, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
+        touching.setdefault(a, []).append(k)
+        touching.setdefault(b, []).append(k)
+    out = np.zeros(len(chosen), dtype=bool)
+    for n, k in enumerate(chosen.tolist()):
+        ends = (int(i[k]), int(j[k]))
+        for end, partner in (ends, ends[::-1]):
+            for r in touching[end]:
+                if r == k or logits[r] < logits[k] - margin:
+                    continue
+                rival = int(j[r]) if int(i[r]) == end else int(i[r])
+                if masks[rival] != masks[partner]:
+                    continue
+                if taken.get((rival, int(masks[end])), -np.inf) > logits[r]:
+                    continue
+                out[n] = True
     return out

@@ -6,14 +6,20 @@
 ``cover_high`` (of each name's words weighted by rarity, the share the other name has: the
 lower and the higher; "Super Crunchy" is not "Crunchy"), ``number_conflict`` (both names
 hold numbers that are not sizes, and differ: 70% and 85% cocoa), ``variant_words`` (words
-of one name the other lacks though its retailer uses them for that brand: IGA names a "Super
-Crunchy" Bega peanut butter, so its plain "Crunchy" is another; 0, 0.5 for one, 1 for more),
-``cosine`` (of the embedded
-base names), ``size_equal`` (a g or ml amount in common), ``size_unknown`` (one names no
-amount), ``price_gap`` and ``price_unknown`` (:mod:`.prices`: a 12-pack costs twice a 6-pack),
-``count_agree`` and ``count_conflict`` (both packs' item counts known, from a size's "6pk" or
-a price per each, and equal or not: IGA's "Each" Crunchie Sharepack at $0.58 each holds 12)
-and ``category`` (1 the same or MATCH-linked categories, 0.5 CLOSE, 0.25 DISTANT, else 0).
+of one name the other lacks though its retailer uses them for that brand, its category's
+common words aside: IGA names a "Super Crunchy" Bega peanut butter, so its plain "Crunchy" is
+another; 0, 0.5 for one, 1 for more), ``distinct_words`` (words of one name the other lacks,
+not even as two words written as one ("teevee" / "tee vee"), that are neither common in its
+category nor stop or brand words: Coles' "Breakfast Cereal" after a cereal's name says
+nothing, "Crunchie" against "Picnic" says two sharepacks; 0, 0.5 for one, 1 for more),
+``cosine`` (of the embedded base names), ``size_equal`` (a g or ml amount in common),
+``size_unknown`` (one names no amount), ``price_gap`` and ``price_unknown`` (:mod:`.prices`:
+a 12-pack costs twice a 6-pack), ``count_agree`` and ``count_conflict`` (both packs' item
+counts known, from a size's "6pk" or a price per each, and equal or not: IGA's "Each"
+Crunchie Sharepack at $0.58 each holds 12), ``content_agree`` and ``content_conflict`` (both
+packs' g or ml read from a price per kg or l, and within 5% or beyond 15%: three 95 g tins
+are not one) and ``category`` (1 the same or MATCH-linked categories, 0.5 CLOSE, 0.25
+DISTANT, else 0).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from grocer.analysis.identity.brands import brands_agree, name_brand
 from grocer.analysis.identity.candidates import amounts
 from grocer.analysis.identity.prices import (
     PriceEvidence,
+    content_agreement,
     count_agreement,
     price_gaps,
     size_counts,
@@ -55,12 +62,15 @@ FEATURES = (
     "price_unknown",
     "count_agree",
     "count_conflict",
+    "content_agree",
+    "content_conflict",
     "category",
 )
 KIND_CLOSENESS = {"MATCH": 1.0, "CLOSE": 0.5, "DISTANT": 0.25}
 # A word in this share of a category's names (of 5 at least) is one of its common words.
 COMMON_SHARE = 0.2
 COMMON_MIN_PRODUCTS = 5
+STOP_WORDS = frozenset({"a", "and", "for", "in", "n", "of", "on", "the", "with"})
 
 
 @dataclass(frozen=True)
@@ -128,24 +138,26 @@ class PairContext:
         them in names of the other's brand."""
         first, second = set(self.forms[a].split()), set(self.forms[b].split())
         count = 0
-        for mine, theirs, other in ((first, second, b), (second, first, a)):
+        for mine, theirs, own, other in ((first, second, a, b), (second, first, b, a)):
             brand = self.brands[other]
             if not brand:
                 continue
             used: set[str] = set()
             for company in self.companies[other]:
                 used |= self.vocabulary.get((company, brand), frozenset())
-            count += sum(1 for w in mine if w in used and not _held(w, theirs))
+            common = self.common_words[own]
+            count += sum(1 for w in mine if w in used and w not in common and not _held(w, theirs))
         return count
 
     def distinct_words(self, a: int, b: int) -> int:
-        """How many words of either form the other lacks that are not common words of the
-        first's categories."""
-        first, second = set(self.forms[a].split()), set(self.forms[b].split())
+        """How many words of either form the other lacks (see the module) that are not
+        common words of the first's categories."""
+        first, second = _joined(self.forms[a]), _joined(self.forms[b])
+        said = _brand_words(self.brands[a]) | _brand_words(self.brands[b])
         return sum(
             1
-            for mine, theirs, own in ((first, second, a), (second, first, b))
-            for w in mine
+            for mine, theirs, own in ((a, second, a), (b, first, b))
+            for w in set(self.forms[mine].split()) - STOP_WORDS - said
             if w not in self.common_words[own] and not _held(w, theirs)
         )
 
@@ -181,6 +193,9 @@ def pair_features(
     together, apart = count_agreement(low, high, i, j)
     out[:, FEATURES.index("count_agree")] = together
     out[:, FEATURES.index("count_conflict")] = apart
+    together, apart = content_agreement(prices, i, j)
+    out[:, FEATURES.index("content_agree")] = together
+    out[:, FEATURES.index("content_conflict")] = apart
     brands, names, forms, sized = context.brands, context.name_words, context.forms, context.amounts
     for row, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
         agree = (
@@ -211,6 +226,17 @@ def _covered(words_of: set[str], other: set[str], rarity: Mapping[str, float]) -
         if _held(word, other):
             kept += weight
     return kept / mass if mass else 1.0
+
+
+def _joined(form: str) -> set[str]:
+    """A form's words and each two neighbours written as one ("tee vee": "teevee")."""
+    found = form.split()
+    return set(found) | {x + y for x, y in zip(found, found[1:], strict=False)}
+
+
+def _brand_words(brand: str) -> set[str]:
+    """A brand's words and the brand written as one word."""
+    return set(brand.split()) | {brand.replace(" ", "")} if brand else set()
 
 
 def _held(word: str, other: set[str]) -> bool:

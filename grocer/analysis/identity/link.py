@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grocer.analysis.identity.assign import ambiguous, one_to_one
+from grocer.analysis.identity.assign import contested, one_to_one
 from grocer.analysis.identity.brands import identity_brand, with_aliases
 from grocer.analysis.identity.candidates import candidate_pairs, company_masks
 from grocer.analysis.identity.features import PairContext, pair_features
@@ -15,7 +15,7 @@ from grocer.analysis.identity.model import IdentityModel
 from grocer.analysis.identity.prices import PriceEvidence
 from grocer.analysis.substitutions.frame import ProductFrame
 
-# A pair needs this lead in log-odds over its products' next candidates at the same retailer.
+# A link needs this lead in log-odds over a free rival (:func:`~.assign.contested`).
 AMBIGUITY_MARGIN = 1.0
 
 
@@ -65,7 +65,8 @@ def linked_rows(
     frame: ProductFrame, found: Candidates, model: IdentityModel, threshold: float | None = None
 ) -> np.ndarray:
     """The candidate rows judged one: scored at least ``threshold`` (the model's own when
-    None), clear of a rival (:func:`~.assign.ambiguous`), one per product and retailer pair."""
+    None), one per product and retailer pair, clear of a free rival
+    (:func:`~.assign.contested`)."""
     floor = model.threshold if threshold is None else threshold
     return rows_over(frame, found, model.logits(found.features), floor)
 
@@ -76,10 +77,11 @@ def rows_over(
     """The candidate rows :func:`linked_rows` takes, given every row's log-odds."""
     scores = 1.0 / (1.0 + np.exp(-logits))
     masks = company_masks(frame.companies)
-    clear = ~ambiguous(found.i, found.j, logits, masks, AMBIGUITY_MARGIN)
-    above = np.nonzero((scores >= threshold) & clear)[0]
+    above = np.nonzero(scores >= threshold)[0]
     companies = sorted({c for cs in frame.companies for c in cs})
-    return above[one_to_one(found.i[above], found.j[above], scores[above], masks, companies)]
+    chosen = above[one_to_one(found.i[above], found.j[above], scores[above], masks, companies)]
+    free = contested(found.i, found.j, logits, masks, AMBIGUITY_MARGIN, chosen)
+    return chosen[~free]
 
 
 def select_links(

@@ -5,7 +5,9 @@ of one line (six or twelve cartons, one tin or four) differ by their count.  A p
 regular price is the median over its listings' newest price rows (the was-price of a special,
 else the price).  Its *count* is read where a retailer prices it per each: IGA sells Coles'
 "Crunchie Sharepack 12 Pack" as "Each" at $7.00, "$0.58 each", so it holds 12; a unit price
-rounded to the cent leaves the count an interval (``$4.60``, ``$0.05 each``: 84 to 102).
+rounded to the cent leaves the count an interval (``$4.60``, ``$0.05 each``: 84 to 102).  Its
+*content* is the price over a price per kg or l: a size text cannot say whether Coles'
+"Salmon Multipack 3 Pack 95g" holds 95 g or three tins of it; $8.50 at $29.82 per kg can.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from grocer.normalize.sizes import parse_size
 # Beyond this |ln(ratio)| (e squared, 7.4x) the price gap counts as complete.
 MAX_LOG_GAP = 2.0
 HALF_CENT = 0.005  # a unit price stated in cents is this close to the exact one
+# Contents within 5% agree; beyond 15% they differ (|ln| of the ratio).
+CONTENT_AGREE, CONTENT_CONFLICT = 0.05, 0.15
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,13 @@ class PriceEvidence:
     regular: np.ndarray
     count_low: np.ndarray
     count_high: np.ndarray
+    grams: np.ndarray  # what the pack holds, in g (per-kg prices) ...
+    millilitres: np.ndarray  # ... or in ml (per-l prices)
 
     @classmethod
     def unknown(cls, size: int) -> PriceEvidence:
         """Evidence of ``size`` products with no prices."""
-        return cls(*(np.full(size, math.nan) for _ in range(3)))
+        return cls(*(np.full(size, math.nan) for _ in range(5)))
 
 
 def price_evidence(connection: Connection, product_ids: np.ndarray) -> PriceEvidence:
@@ -58,20 +64,31 @@ def price_evidence(connection: Connection, product_ids: np.ndarray) -> PriceEvid
     )
     regular: dict[int, list[float]] = defaultdict(list)
     counts: dict[int, tuple[float, float]] = {}
+    contents: dict[str, dict[int, list[float]]] = {"kg": defaultdict(list), "l": defaultdict(list)}
     for product_id, price, was_price, unit_price, unit in rows:
         usual = was_price if was_price is not None else price
         if usual is not None and usual > 0:
             regular[product_id].append(float(usual))
-        if unit == "ea" and price and unit_price and product_id not in counts:
+        if not price or not unit_price or unit_price <= 0:
+            continue
+        if unit == "ea" and product_id not in counts:
             interval = each_count(float(price), float(unit_price))
             if interval is not None:
                 counts[product_id] = interval
+        elif unit in contents:
+            contents[unit][product_id].append(1000 * float(price) / float(unit_price))
     ids = product_ids.tolist()
     nan = (math.nan, math.nan)
+
+    def middle(found: dict[int, list[float]]) -> np.ndarray:
+        return np.array([median(found[p]) if p in found else math.nan for p in ids])
+
     return PriceEvidence(
-        regular=np.array([median(regular[p]) if p in regular else math.nan for p in ids]),
+        regular=middle(regular),
         count_low=np.array([counts.get(p, nan)[0] for p in ids]),
         count_high=np.array([counts.get(p, nan)[1] for p in ids]),
+        grams=middle(contents["kg"]),
+        millilitres=middle(contents["l"]),
     )
 
 
@@ -118,6 +135,30 @@ def price_gaps(prices: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.nda
     known = ~unknown
     gap[known] = np.minimum(np.abs(np.log(first[known] / second[known])), MAX_LOG_GAP)
     return gap / MAX_LOG_GAP, unknown.astype(np.float64)
+
+
+def content_agreement(
+    prices: PriceEvidence, i: np.ndarray, j: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: whether both contents are known in one measure and within
+    :data:`CONTENT_AGREE` of each other (|ln| of the ratio), and whether they are known and
+    beyond :data:`CONTENT_CONFLICT` (an interval between is neither: unit prices are rounded).
+
+    >>> grams = np.array([192.0, 195.0, 285.0, np.nan])
+    >>> evidence = PriceEvidence(*(grams,) * 4, np.full(4, np.nan))
+    >>> content_agreement(evidence, np.array([0, 0, 0]), np.array([1, 2, 3]))
+    (array([1., 0., 0.]), array([0., 1., 0.]))
+    """
+    agree = np.zeros(len(i))
+    conflict = np.zeros(len(i))
+    for contents in (prices.grams, prices.millilitres):
+        first, second = contents[i], contents[j]
+        known = ~(np.isnan(first) | np.isnan(second))
+        gap = np.full(len(i), np.inf)
+        gap[known] = np.abs(np.log(first[known] / second[known]))
+        agree = np.maximum(agree, known & (gap <= CONTENT_AGREE))
+        conflict = np.maximum(conflict, known & (gap > CONTENT_CONFLICT))
+    return agree, conflict * (1 - agree)
 
 
 def count_agreement(
