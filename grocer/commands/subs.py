@@ -31,13 +31,18 @@ def _settings(args: argparse.Namespace, config: Config) -> SubstitutionSettings:
 def analyze_subs(args: argparse.Namespace, config: Config) -> int:
     from grocer.analysis.substitutions import find_substitutions
     from grocer.analysis.substitutions.diagnostics import BlockTooLarge
-    from grocer.analysis.substitutions.truth import barcode_pairs
+    from grocer.analysis.substitutions.truth import code_pairs, listing_barcodes
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     engine = open_database(config)
-    truth = barcode_pairs([Path(p) for p in args.truth]) if args.truth else None
+    codes = listing_barcodes([Path(p) for p in args.truth]) if args.truth else None
     try:
-        summary = find_substitutions(engine, settings=_settings(args, config), same_products=truth)
+        summary = find_substitutions(
+            engine,
+            settings=_settings(args, config),
+            same_products=code_pairs(codes) if codes is not None else None,
+            known_barcodes=codes,
+        )
     except BlockTooLarge as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -64,6 +69,10 @@ def analyze_subs(args: argparse.Namespace, config: Config) -> int:
         print(
             f"  barcode pairs found: {t.found}/{t.pairs} ({t.rate:.1%}; one product "
             f"{t.one_product}, linked {t.linked}, substitutes {t.substitutes})"
+        )
+        print(
+            f"  joined listing pairs with known barcodes: {t.joined_known}, sharing them "
+            f"{t.joined_agree} ({t.precision:.1%})"
         )
     return 0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from grocer.normalize.gtin import clean_gtin
+from grocer.unionfind import Groups
 
 TABLE = Path(__file__).parent / "data" / "identity.json"
 Member = tuple[str, str]  # (company, sku)
@@ -49,41 +50,24 @@ def equivalent_groups(
         KeyError: a table entry names a listing the records do not hold.
     """
     table = planted_table() if table is None else table
-    parent: dict[Any, Any] = {}
-
-    def find(node: Any) -> Any:
-        root = node
-        while parent.setdefault(root, root) != root:
-            root = parent[root]
-        while parent[node] != root:
-            parent[node], node = root, parent[node]
-        return root
-
-    def union(a: Any, b: Any) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb, key=repr)] = min(ra, rb, key=repr)
-
+    groups = Groups()
     members: set[Member] = set()
     for company, rows in records.items():
         for record in rows:
             member = (company, str(record["sku"]))
             members.add(member)
-            find(member)
             gtin = clean_gtin(record.get("gtin"))
             if gtin.is_identity and gtin.code:
-                union(member, ("gtin", gtin.code))
+                groups.join(member, ("gtin", gtin.code))
     for entry in table.get("equivalents", ()):
         listed = [_member(ref) for ref in entry["listings"]]
         missing = [m for m in listed if m not in members]
         if missing:
             raise KeyError(f"planted equivalent {entry['product']!r}: no listing {missing}")
         for other in listed[1:]:
-            union(listed[0], other)
-    groups: dict[Any, list[Member]] = {}
-    for member in members:
-        groups.setdefault(find(member), []).append(member)
-    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+            groups.join(listed[0], other)
+    joined = groups.members(members)
+    return sorted((sorted(g) for g in joined if len(g) > 1), key=lambda g: g[0])
 
 
 def identity_truth(groups: Iterable[Iterable[Member]]) -> dict[str, Any]:

@@ -15,27 +15,7 @@ from dataclasses import dataclass
 
 from grocer.analysis.identity.fit import ListingKey
 from grocer.analysis.substitutions.truth import SamePair
-
-
-class Groups:
-    """Union-find over hashable items."""
-
-    def __init__(self) -> None:
-        self.parent: dict[object, object] = {}
-
-    def find(self, item: object) -> object:
-        parent = self.parent
-        root = item
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(item, item) != root:
-            parent[item], item = root, parent[item]
-        return root
-
-    def join(self, a: object, b: object) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb, key=repr)] = min(ra, rb, key=repr)
+from grocer.unionfind import Groups
 
 
 def brand_folds(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +53,12 @@ from grocer.analysis.substitutions.frame import (
 )
 from grocer.analysis.substitutions.scoring import score_pairs, without_pairs
 from grocer.analysis.substitutions.settings import SubstitutionSettings
-from grocer.analysis.substitutions.truth import SamePair, TruthReport, truth_report
+from grocer.analysis.substitutions.truth import (
+    ListingKey,
+    SamePair,
+    TruthReport,
+    truth_report,
+)
 from grocer.db.bulk import insert_rows
 from grocer.db.models import AnalysisRun, CategoryLink, ProductLink, Substitution
 from grocer.progress import progress
@@ -133,6 +138,7 @@ def find_substitutions(
     settings: SubstitutionSettings | None = None,
     encoder: Encoder | None = None,
     same_products: Sequence[SamePair] | None = None,
+    known_barcodes: Mapping[ListingKey, str] | None = None,
 ) -> SubstitutionSummary:
     """Compute every product's substitutes at four levels and replace the stored ones.
 
@@ -150,6 +156,8 @@ def find_substitutions(
             ``settings.model_path`` and ``settings.batch_size``.
         same_products: listing pairs known to be one product (e.g. shared barcodes); the
             summary reports how many were found.
+        known_barcodes: the listings' barcodes where known (not ingested); the summary
+            reports how many joined listing pairs share them.
 
     Returns:
         The :class:`SubstitutionSummary`; the same summary is stored in ``analysis_runs``.
@@ -172,6 +180,7 @@ def find_substitutions(
             settings=settings,
             encoder=encoder or Encoder(settings.model_path, batch_size=settings.batch_size),
             same_products=same_products,
+            known_barcodes=known_barcodes,
         )
     except BaseException:
         fail_run(engine, run_id)
@@ -186,6 +195,7 @@ def _find(
     settings: SubstitutionSettings,
     encoder: Encoder,
     same_products: Sequence[SamePair] | None,
+    known_barcodes: Mapping[ListingKey, str] | None,
 ) -> SubstitutionSummary:
     timer = _Timer()
     with engine.connect() as connection:
@@ -284,7 +294,7 @@ def _find(
         )
         joined = {(r.product_a, r.product_b) for r in same_product}
         with engine.connect() as connection:
-            truth = truth_report(connection, same_products, levels, joined)
+            truth = truth_report(connection, same_products, levels, joined, known_barcodes)
     brands: dict[str, int] = {}
     for key in frame.brand_keys:
         if key:

@@ -2,13 +2,16 @@
 
 A run given such pairs reports the share that ended as one product or as each other's
 substitutes at any level: the recall of name-based matching where barcodes prove identity.
+Given the listings' barcodes too, it reports the other side: of the listing pairs of two
+retailers it joined (one product, or through any chain of same-product links) whose barcodes
+are both known, the share whose barcodes agree.
 """
 
 from __future__ import annotations
 
 import gzip
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -18,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from grocer.db.models import Company, Listing
 from grocer.normalize.gtin import clean_gtin
+from grocer.unionfind import Groups
 
 ListingKey = tuple[str, str]  # (company slug, sku)
 SamePair = tuple[ListingKey, ListingKey]
@@ -32,6 +36,8 @@ class TruthReport:
     substitutes: int
     by_level: dict[int, int]
     linked: int = 0  # two products joined by a same-product link
+    joined_known: int = 0  # joined listing pairs of two retailers, both barcodes known
+    joined_agree: int = 0  # ... whose barcodes are equal
 
     @property
     def same_product(self) -> int:
@@ -45,6 +51,11 @@ class TruthReport:
     def rate(self) -> float:
         return self.found / self.pairs if self.pairs else 0.0
 
+    @property
+    def precision(self) -> float:
+        """Of the joined listing pairs with known barcodes, the share that share them."""
+        return self.joined_agree / self.joined_known if self.joined_known else 0.0
+
     def as_dict(self) -> dict[str, object]:
         return {
             "pairs": self.pairs,
@@ -53,6 +64,8 @@ class TruthReport:
             "substitutes": self.substitutes,
             "by_level": {str(k): v for k, v in sorted(self.by_level.items())},
             "rate": round(self.rate, 4),
+            "joined_known": self.joined_known,
+            "joined_agree": self.joined_agree,
         }
 
 
@@ -62,8 +75,13 @@ def barcode_pairs(paths: Sequence[Path]) -> list[SamePair]:
     Only identity barcodes count (valid GTINs, not in-store variable-measure codes); each
     company's listing of a barcode is taken once.
     """
+    return code_pairs(listing_barcodes(paths))
+
+
+def code_pairs(codes: Mapping[ListingKey, str]) -> list[SamePair]:
+    """Pairs of listings of different companies with the same barcode in ``codes``."""
     by_code: dict[str, set[ListingKey]] = defaultdict(set)
-    for listing, code in listing_barcodes(paths).items():
+    for listing, code in codes.items():
         by_code[code].add(listing)
     pairs: set[SamePair] = set()
     for keys in by_code.values():
@@ -110,9 +128,11 @@ def truth_report(
     pairs: Iterable[SamePair],
     substitutions: dict[tuple[int, int], int],
     links: Collection[tuple[int, int]] = frozenset(),
+    codes: Mapping[ListingKey, str] | None = None,
 ) -> TruthReport:
     """How many of ``pairs`` are one product, joined by a same-product link (``links``,
-    ``(a, b)`` with a < b), or substitutes (``{(a, b): level}``).
+    ``(a, b)`` with a < b), or substitutes (``{(a, b): level}``); with the listings' known
+    barcodes (``codes``), how many joined listing pairs share theirs.
 
     Pairs with a listing not in the database are left out of the count.
     """
@@ -141,7 +161,29 @@ def truth_report(
         if level is not None:
             subs += 1
             by_level[level] += 1
-    return TruthReport(total, one, subs, dict(by_level), linked)
+    known, agree = _joined_pairs(product_of, links, codes or {})
+    return TruthReport(total, one, subs, dict(by_level), linked, known, agree)
+
+
+def _joined_pairs(
+    product_of: Mapping[ListingKey, int],
+    links: Iterable[tuple[int, int]],
+    codes: Mapping[ListingKey, str],
+) -> tuple[int, int]:
+    """Listing pairs of two companies that are one product or linked through any chain,
+    both with a barcode in ``codes``: how many, and how many of them share it."""
+    groups = Groups()
+    for a, b in links:
+        groups.join(a, b)
+    known = [listing for listing in product_of if listing in codes]
+    together = groups.members(known, key=lambda listing: product_of[listing])
+    pairs = agree = 0
+    for members in together:
+        for x, y in combinations(members, 2):
+            if x[0] != y[0]:
+                pairs += 1
+                agree += codes[x] == codes[y]
+    return pairs, agree
 
 
 def strip_barcodes(path: Path, out: Path) -> Path:

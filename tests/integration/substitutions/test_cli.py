@@ -81,6 +81,7 @@ def test_analyze_reports_barcode_pairs_found(
     out = capsys.readouterr().out
     # The noodles are one product sold as a 5 pack (linked); the cocoa names differ.
     assert "barcode pairs found: 1/2 (50.0%; one product 0, linked 1, substitutes 0)" in out
+    assert "joined listing pairs with known barcodes: 1, sharing them 1 (100.0%)" in out
     assert "same-product links: 1" in out
     engine = upgrade(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     with engine.connect() as connection:
@@ -89,6 +90,27 @@ def test_analyze_reports_barcode_pairs_found(
     assert [(m.left.name, m.right.name, m.name, m.link) for m in misses] == [
         ("Cocoa Powder", "Cadbury Bournville Cocoa", "names differ", "-")
     ]
+
+
+def test_analyze_reports_joined_pairs_whose_barcodes_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two retailers' listings that ingest made one product (same name, brand and size) but
+    whose hidden barcodes differ are a wrong join, and ``--truth`` counts it as one."""
+    monkeypatch.setenv("GROCER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    row = {"name": "Plain Naan", "brand": "Mission", "size": "210g", "category_path": ["Bakery"]}
+    truth, stripped = [], []
+    for folder, barcodes in (("truth", True), ("stripped", False)):
+        (tmp_path / folder).mkdir()
+        for k, company in enumerate(("coles", "iga")):
+            product = {**row, "barcode": gtin(k + 1) if barcodes else None}
+            out = write_snapshot(tmp_path / folder / f"{company}.jsonl.gz", company, [product])
+            (truth if barcodes else stripped).append(str(out))
+    assert main(["ingest", *stripped]) == 0
+    assert main(["analyze", "subs", "--truth", *truth]) == 0
+    out = capsys.readouterr().out
+    assert "barcode pairs found: 0/0" in out
+    assert "joined listing pairs with known barcodes: 1, sharing them 0 (0.0%)" in out
 
 
 # grocer's console format (grocer.cli.main), so the lengths are of the lines a person reads.
