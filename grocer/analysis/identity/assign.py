@@ -87,6 +87,10 @@ def contested(
     >>> i, j, logits = np.array([0, 2]), np.array([1, 1]), np.array([4.0, 3.8])
     >>> contested(i, j, logits, masks, 1.0, np.array([0])).tolist()
     [True]
+    >>> masks = np.append(masks, 1 << 4)  # IGA d, linked to c more surely than b could be
+    >>> i, j, logits = np.array([0, 2, 2]), np.array([1, 1, 3]), np.array([4.0, 3.8, 6.0])
+    >>> contested(i, j, logits, masks, 1.0, np.array([0, 2])).tolist()
+    [False, False]
     """
     taken: dict[tuple[int, int], float] = {}
     for k in chosen.tolist():
