@@ -30,9 +30,10 @@ from subs import catalogue_file  # bench/subs.py (bench/, the script's folder, i
 from grocer.analysis.identity.corpus import HiddenCorpus, hidden_corpus
 from grocer.analysis.identity.evaluate import FoldScore, brand_folds, score_fold
 from grocer.analysis.identity.fit import alias_pairs, fit_model, learn_aliases, pair_labels
-from grocer.analysis.identity.link import candidates, select_links
+from grocer.analysis.identity.link import candidates, linked_rows, near_pairs
 from grocer.analysis.substitutions import find_substitutions
 from grocer.analysis.substitutions.embeddings import Encoder
+from grocer.analysis.substitutions.settings import NEAR_SCORE
 from grocer.db.migrate import upgrade
 from grocer.db.models import Substitution
 from grocer.ingest.runner import ingest_files
@@ -74,9 +75,13 @@ def cross_validate(corpus: HiddenCorpus) -> tuple[FoldScore, dict[float, FoldSco
         in_fold = {listing for listing, f in listing_fold.items() if f == fold}
 
         def scored(threshold: float | None, found=found, model=model, held=held, in_fold=in_fold):
-            links = select_links(frame, found, model, threshold)
-            pairs = [(r.product_a, r.product_b) for r in links]
-            return score_fold(held, in_fold, product_of, pairs, substitutes, corpus.listing_codes)
+            rows = linked_rows(frame, found, model, threshold)
+            pairs = [(int(frame.ids[found.i[k]]), int(frame.ids[found.j[k]])) for k in rows]
+            a, b, _ = near_pairs(frame, found, model, rows, NEAR_SCORE)
+            near = {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist(), strict=True)}
+            return score_fold(
+                held, in_fold, product_of, pairs, substitutes | near, corpus.listing_codes
+            )
 
         score = scored(None)
         total.add(score)

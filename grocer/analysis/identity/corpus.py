@@ -18,6 +18,7 @@ from grocer.analysis.identity.prices import PriceEvidence, price_evidence
 from grocer.analysis.substitutions.embeddings import Encoder, cached_vectors
 from grocer.analysis.substitutions.frame import ProductFrame, load_frame
 from grocer.analysis.substitutions.run import find_substitutions
+from grocer.analysis.substitutions.settings import SubstitutionSettings
 from grocer.analysis.substitutions.truth import (
     SamePair,
     barcode_pairs,
@@ -67,7 +68,9 @@ def hidden_corpus(corpus: Path, work: Path, encoder: Encoder | None = None) -> H
         stripped = work / "stripped"
         stripped.mkdir(exist_ok=True)
         ingest_files(engine, [*(strip_barcodes(p, stripped) for p in barcoded), *aldi])
-        find_substitutions(engine, encoder=encoder)
+        # No level-2 substitutes from the committed model: they would carry what it learned
+        # from every pair into a fold's figures (bench/identity.py derives them per fold).
+        find_substitutions(engine, encoder=encoder, settings=SubstitutionSettings(near_score=None))
     with engine.connect() as connection:
         frame = load_frame(connection)
         kinds = {

@@ -84,13 +84,35 @@ def rows_over(
     return chosen[~free]
 
 
+def near_pairs(
+    frame: ProductFrame,
+    found: Candidates,
+    model: IdentityModel,
+    linked: np.ndarray,
+    floor: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Product id pairs (and their scores) scored at least ``floor`` but not among the
+    ``linked`` rows: probably one product, not surely."""
+    scores = model.scores(found.features)
+    near = scores >= floor
+    near[linked] = False
+    rows = np.nonzero(near)[0]
+    return frame.ids[found.i[rows]], frame.ids[found.j[rows]], scores[rows]
+
+
 def select_links(
     frame: ProductFrame, found: Candidates, model: IdentityModel, threshold: float | None = None
 ) -> list[LinkRow]:
     """The links of :func:`linked_rows`, as ``product_links`` rows."""
+    return _rows(frame, found, model, linked_rows(frame, found, model, threshold))
+
+
+def _rows(
+    frame: ProductFrame, found: Candidates, model: IdentityModel, linked: np.ndarray
+) -> list[LinkRow]:
     scores = model.scores(found.features)
     rows = []
-    for k in linked_rows(frame, found, model, threshold).tolist():
+    for k in linked.tolist():
         a, b = int(frame.ids[found.i[k]]), int(frame.ids[found.j[k]])
         evidence = model.evidence(found.features[k])
         rows.append(LinkRow(min(a, b), max(a, b), float(scores[k]), evidence))
@@ -104,7 +126,14 @@ def find_links(
     kinds: Mapping[tuple[int, int], str],
     model: IdentityModel,
     threshold: float | None = None,
-) -> list[LinkRow]:
-    """The product pairs of ``frame`` judged one (see :func:`select_links`)."""
+    near_score: float | None = None,
+) -> tuple[list[LinkRow], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The product pairs of ``frame`` judged one (see :func:`select_links`), and those
+    scored at least ``near_score`` but not linked (:func:`near_pairs`; none when None)."""
     found = candidates(frame, vectors, prices, kinds, model.aliases)
-    return select_links(frame, found, model, threshold)
+    linked = linked_rows(frame, found, model, threshold)
+    links = _rows(frame, found, model, linked)
+    if near_score is None:
+        empty = np.empty(0, dtype=np.int64)
+        return links, (empty, empty, np.empty(0))
+    return links, near_pairs(frame, found, model, linked, near_score)

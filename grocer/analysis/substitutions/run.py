@@ -50,6 +50,7 @@ from grocer.analysis.substitutions.frame import (
     SubstitutionRecord,
     empty_records,
     load_frame,
+    make_records,
 )
 from grocer.analysis.substitutions.scoring import score_pairs, without_pairs
 from grocer.analysis.substitutions.settings import SubstitutionSettings
@@ -230,7 +231,10 @@ def _find(
     timer.lap("links")
     with engine.connect() as connection:
         prices = price_evidence(connection, frame.ids)
-    same_product = find_links(frame, vectors, prices, kinds, load_model(), settings.link_threshold)
+    same_product, near = find_links(
+        frame, vectors, prices, kinds, load_model(), settings.link_threshold, settings.near_score
+    )
+    found.append(make_records(near[0], near[1], 2, near[2]))
     timer.lap("identity")
 
     level_3_rule = category_links_rule(kinds, "SAME", "MATCH")

@@ -19,6 +19,9 @@ CONTEXT_COSINE = 0.60  # ... and their full paths above this one
 CLOSE_JACCARD = 0.80
 DISTANT_JACCARD = 0.60
 IDENTITY_COSINE = 0.90
+# A pair identity scores at least this (an even chance of one product) but leaves unlinked is
+# a level-2 substitute: a 6-pack and its "Each" twin of uncertain count are good swaps.
+NEAR_SCORE = 0.5
 MIN_SHARED = 3  # products: a Jaccard of 1/1 is no evidence
 # Elements of one similarity chunk (rows x columns): 4M float32 = 16 MB.
 DEFAULT_CHUNK_ELEMENTS = 4_000_000
@@ -53,6 +56,8 @@ class SubstitutionSettings:
         enumerate_limit: a rule with more candidate pairs gets no marginal count.
         link_threshold: a same-product link needs this score (0-1); None takes the
             operating point committed with the identity model (``GROCER_LINK_THRESHOLD``).
+        near_score: a pair the identity model scores at least this, but does not link, is
+            a level-2 substitute (None: no such substitutes).
 
     Examples:
         >>> SubstitutionSettings(max_per_level=5).cosine
@@ -76,6 +81,7 @@ class SubstitutionSettings:
     largest_blocks: int = 3
     enumerate_limit: int = ENUMERATE_LIMIT
     link_threshold: float | None = None
+    near_score: float | None = NEAR_SCORE
 
     @property
     def link_chunk_elements(self) -> int:
