@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from grocer.analysis.identity.features import FEATURES
 from grocer.analysis.substitutions import SubstitutionSettings, find_substitutions
 from grocer.analysis.substitutions.embeddings import Encoder
-from grocer.db.models import Listing, Product, ProductLink
+from grocer.db.models import Listing, Product, ProductLink, Substitution
 from grocer.ingest.runner import ingest_files
 from tests.integration.substitutions.conftest import gtin, write_snapshot
 
@@ -67,17 +67,21 @@ def test_a_coles_product_and_its_iga_twin_are_linked_one_to_one(
     assert 0.0 <= score <= 1.0
 
 
+def priced(name: str, brand: str, size: str, price: float, per_unit: str, path: list[str]):
+    """A listing priced ``price`` with the retailer's unit price text ``per_unit``."""
+    return {"name": name, "brand": brand, "size": size, "price_current": price,
+            "per_unit_price_string": per_unit, "category_path": path}  # fmt: skip
+
+
 SWEETS = ["Pantry", "Confectionery", "Chocolate"]
 SHAREPACK = [
-    {"name": "Crunchie Chocolate Sharepack 12 Pack", "brand": "Cadbury", "size": "180g",
-     "price_current": 7.0, "per_unit_price_string": "$3.89 per 100g", "category_path": SWEETS},
+    priced("Crunchie Chocolate Sharepack 12 Pack", "Cadbury", "180g", 7.0, "$3.89 per 100g",
+           SWEETS),
 ]  # fmt: skip
 SOLD_EACH = [
-    {"name": "Cadbury Crunchie Chocolate Sharepack", "brand": "Cadbury", "size": "Each",
-     "price_current": 7.0, "per_unit_price_string": "$1.75 each", "category_path": SWEETS},
-    {"name": "Cadbury Crunchie Sharepack", "brand": "Cadbury", "size": "Each",
-     "price_current": 7.0, "per_unit_price_string": "$0.58 each", "category_path": SWEETS},
-]  # fmt: skip
+    priced("Cadbury Crunchie Chocolate Sharepack", "Cadbury", "Each", 7.0, "$1.75 each", SWEETS),
+    priced("Cadbury Crunchie Sharepack", "Cadbury", "Each", 7.0, "$0.58 each", SWEETS),
+]
 
 
 def test_a_pack_priced_per_each_is_linked_to_the_pack_of_that_count(
@@ -92,6 +96,41 @@ def test_a_pack_priced_per_each_is_linked_to_the_pack_of_that_count(
         evidence = json.loads(connection.execute(select(ProductLink.evidence)).scalar_one())
     assert evidence["count_agree"]["value"] == 1.0
     assert evidence["count_conflict"]["value"] == 0.0
+
+
+def substitute_levels(engine: Engine) -> dict[frozenset[str], tuple[int, float]]:
+    with engine.connect() as connection:
+        names = dict(connection.execute(select(Product.id, Product.name)).all())
+        rows = connection.execute(
+            select(Substitution.product_a, Substitution.product_b, Substitution.level,
+                   Substitution.score)
+        )  # fmt: skip
+        return {frozenset((names[a], names[b])): (level, score) for a, b, level, score in rows}
+
+
+TINS = ["Pantry", "Canned Food", "Spaghetti"]
+SPAGHETTI = [priced("Canned Rich Tomato 4 Pack", "SPC", "880g", 6.5, "$0.74 per 100g", TINS)]
+SPAGHETTI_EACH = [
+    priced("SPC Spaghetti Rich Tomato Sauce", "SPC", "Each", 6.5, "$1.63 each", TINS),
+]
+
+
+def test_a_pair_probably_one_but_not_linked_is_a_level_2_substitute(
+    engine: Engine, tmp_path: Path, encoder: Encoder
+) -> None:
+    # Names too far apart for level 2's rule; the same-product score (about 0.47 in a
+    # catalogue of two), under a threshold nothing reaches and over the near score, makes
+    # the 4 pack and IGA's "Each" four substitutes at level 2, scored as identity scored them.
+    ingest(engine, tmp_path / "a", SPAGHETTI, SPAGHETTI_EACH)
+    pair = frozenset(("Canned Rich Tomato 4 Pack", "SPC Spaghetti Rich Tomato Sauce"))
+    near = SubstitutionSettings(link_threshold=1.0, near_score=0.4)
+    find_substitutions(engine, encoder=encoder, settings=near)
+    assert linked_names(engine) == set()
+    level, score = substitute_levels(engine)[pair]
+    assert level == 2 and 0.4 <= score < 0.95  # not level 2's own 0.95
+    off = SubstitutionSettings(link_threshold=1.0, near_score=None)
+    find_substitutions(engine, encoder=encoder, settings=off)
+    assert substitute_levels(engine).get(pair, (3, 0.0))[0] > 2
 
 
 def test_different_barcodes_break_a_link_for_good(
