@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from grocer.analysis.identity.fit import ListingKey
-from grocer.analysis.substitutions.truth import SamePair
+from grocer.analysis.substitutions.truth import SamePair, joined_listing_pairs
 from grocer.unionfind import Groups
 
 
@@ -84,15 +84,8 @@ def score_fold(
             score.linked_somehow += 1
         elif (min(a, b), max(a, b)) in substitutes:
             score.linked_somehow += 1
-    by_group: dict[object, dict[str, list[ListingKey]]] = defaultdict(lambda: defaultdict(list))
-    for listing, product in product_of.items():
-        if listing[0] in companies and listing in codes:
-            by_group[groups.find(product)][listing[0]].append(listing)
-    first, second = companies
-    for sides in by_group.values():
-        for x in sides.get(first, ()):
-            for y in sides.get(second, ()):
-                if x in in_fold or y in in_fold:
-                    score.eval_links += 1
-                    score.false_links += codes[x] != codes[y]
+    for x, y in joined_listing_pairs(product_of, groups, codes):
+        if {x[0], y[0]} == set(companies) and (x in in_fold or y in in_fold):
+            score.eval_links += 1
+            score.false_links += codes[x] != codes[y]
     return score

@@ -119,7 +119,7 @@ class PairContext:
             forms=frame.forms,
             rarity={word: math.log(total / count) for word, count in documents.items()},
             amounts=[amounts(s) for s in frame.sizes],
-            pack_counts=size_counts(list(frame.sizes))[0],
+            pack_counts=size_counts(list(frame.sizes)),
             categories=[tuple(categories.get(i, ())) for i in range(len(frame))],
             common_words=[frozenset(common.get(i, ())) for i in range(len(frame))],
             kinds=kinds,
@@ -156,8 +156,8 @@ class PairContext:
         said = _brand_words(self.brands[a]) | _brand_words(self.brands[b])
         return sum(
             1
-            for mine, theirs, own in ((a, second, a), (b, first, b))
-            for w in set(self.forms[mine].split()) - STOP_WORDS - said
+            for own, theirs in ((a, second), (b, first))
+            for w in set(self.forms[own].split()) - STOP_WORDS - said
             if w not in self.common_words[own] and not _held(w, theirs)
         )
 

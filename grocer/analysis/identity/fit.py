@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 from grocer.analysis.identity.brands import identity_brand, learn_aliases
 from grocer.analysis.identity.features import FEATURES
 from grocer.analysis.identity.link import Candidates, rows_over
-from grocer.analysis.identity.model import IdentityModel
+from grocer.analysis.identity.model import IdentityModel, probability
 from grocer.analysis.substitutions.frame import ProductFrame
 from grocer.db.models import Company, Listing
 
@@ -129,8 +129,7 @@ def fit_model(
     logits = held_out_logits(frame, found, labels, rows)
     linked = rows_over(frame, found, logits, threshold=0.0)
     judged = linked[rows[linked] & (labels[linked] >= 0)]
-    scores = 1.0 / (1.0 + np.exp(-logits[judged]))
-    threshold = operating_threshold(scores, labels[judged])
+    threshold = operating_threshold(probability(logits[judged]), labels[judged])
     return IdentityModel(weights, intercept, threshold, dict(aliases))
 
 
@@ -146,8 +145,7 @@ def held_out_logits(
     for group in range(INNER_FOLDS):
         inside = groups == group
         weights, intercept = fit_weights(found.features[rows & ~inside], labels[rows & ~inside])
-        vector = np.array([weights[name] for name in FEATURES])
-        logits[inside] = found.features[inside] @ vector + intercept
+        logits[inside] = IdentityModel(weights, intercept, 0.0).logits(found.features[inside])
     return logits
 
 

@@ -11,7 +11,7 @@ from grocer.analysis.identity.assign import contested, one_to_one
 from grocer.analysis.identity.brands import identity_brand, with_aliases
 from grocer.analysis.identity.candidates import candidate_pairs, company_masks
 from grocer.analysis.identity.features import PairContext, pair_features
-from grocer.analysis.identity.model import IdentityModel
+from grocer.analysis.identity.model import IdentityModel, probability
 from grocer.analysis.identity.prices import PriceEvidence
 from grocer.analysis.substitutions.frame import ProductFrame
 
@@ -75,7 +75,7 @@ def rows_over(
     frame: ProductFrame, found: Candidates, logits: np.ndarray, threshold: float
 ) -> np.ndarray:
     """The candidate rows :func:`linked_rows` takes, given every row's log-odds."""
-    scores = 1.0 / (1.0 + np.exp(-logits))
+    scores = probability(logits)
     masks = company_masks(frame.companies)
     above = np.nonzero(scores >= threshold)[0]
     companies = sorted({c for cs in frame.companies for c in cs})
@@ -100,16 +100,10 @@ def near_pairs(
     return frame.ids[found.i[rows]], frame.ids[found.j[rows]], scores[rows]
 
 
-def select_links(
-    frame: ProductFrame, found: Candidates, model: IdentityModel, threshold: float | None = None
-) -> list[LinkRow]:
-    """The links of :func:`linked_rows`, as ``product_links`` rows."""
-    return _rows(frame, found, model, linked_rows(frame, found, model, threshold))
-
-
-def _rows(
+def link_rows(
     frame: ProductFrame, found: Candidates, model: IdentityModel, linked: np.ndarray
 ) -> list[LinkRow]:
+    """The ``linked`` candidate rows (:func:`linked_rows`) as ``product_links`` rows."""
     scores = model.scores(found.features)
     rows = []
     for k in linked.tolist():
@@ -128,12 +122,9 @@ def find_links(
     threshold: float | None = None,
     near_score: float | None = None,
 ) -> tuple[list[LinkRow], tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The product pairs of ``frame`` judged one (see :func:`select_links`), and those
-    scored at least ``near_score`` but not linked (:func:`near_pairs`; none when None)."""
+    """The product pairs of ``frame`` judged one (:func:`linked_rows`), and those scored at
+    least ``near_score`` but not linked (:func:`near_pairs`; none when None)."""
     found = candidates(frame, vectors, prices, kinds, model.aliases)
     linked = linked_rows(frame, found, model, threshold)
-    links = _rows(frame, found, model, linked)
-    if near_score is None:
-        empty = np.empty(0, dtype=np.int64)
-        return links, (empty, empty, np.empty(0))
-    return links, near_pairs(frame, found, model, linked, near_score)
+    floor = np.inf if near_score is None else near_score
+    return link_rows(frame, found, model, linked), near_pairs(frame, found, model, linked, floor)

@@ -43,7 +43,7 @@ class IdentityModel:
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """The probability that each row's pair is one product."""
-        return 1.0 / (1.0 + np.exp(-self.logits(features)))
+        return probability(self.logits(features))
 
     def evidence(self, row: np.ndarray) -> str:
         """One pair's features and their weights, as the JSON kept with its link."""
@@ -65,6 +65,11 @@ class IdentityModel:
             "aliases": dict(sorted(self.aliases.items())),
         }
         return json.dumps(document, indent=2) + "\n"
+
+
+def probability(logits: np.ndarray) -> np.ndarray:
+    """Log-odds as probabilities (the logistic function)."""
+    return 1.0 / (1.0 + np.exp(-logits))
 
 
 def load_model(path: Path = MODEL_FILE) -> IdentityModel:

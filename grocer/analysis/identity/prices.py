@@ -41,11 +41,6 @@ class PriceEvidence:
     grams: np.ndarray  # what the pack holds, in g (per-kg prices) ...
     millilitres: np.ndarray  # ... or in ml (per-l prices)
 
-    @classmethod
-    def unknown(cls, size: int) -> PriceEvidence:
-        """Evidence of ``size`` products with no prices."""
-        return cls(*(np.full(size, math.nan) for _ in range(5)))
-
 
 def price_evidence(connection: Connection, product_ids: np.ndarray) -> PriceEvidence:
     """The evidence of each product of ``product_ids`` (sorted) from its listings' newest
@@ -109,15 +104,15 @@ def each_count(price: float, each: float) -> tuple[float, float] | None:
     return low, high
 
 
-def size_counts(sizes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def size_counts(sizes: list[str]) -> np.ndarray:
     """Per canonical size text, the pack count it states (``192g 6pk``: 6), else NaN."""
-    low = np.full(len(sizes), math.nan)
+    counts = np.full(len(sizes), math.nan)
     for index, text in enumerate(sizes):
         for token in text.split():
             size = parse_size(token)
             if size is not None and size.unit == "pk" and size.value:
-                low[index] = float(size.value)
-    return low, low.copy()
+                counts[index] = float(size.value)
+    return counts
 
 
 def price_gaps(prices: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -161,29 +161,25 @@ def truth_report(
         if level is not None:
             subs += 1
             by_level[level] += 1
-    known, agree = _joined_pairs(product_of, links, codes or {})
-    return TruthReport(total, one, subs, dict(by_level), linked, known, agree)
-
-
-def _joined_pairs(
-    product_of: Mapping[ListingKey, int],
-    links: Iterable[tuple[int, int]],
-    codes: Mapping[ListingKey, str],
-) -> tuple[int, int]:
-    """Listing pairs of two companies that are one product or linked through any chain,
-    both with a barcode in ``codes``: how many, and how many of them share it."""
     groups = Groups()
     for a, b in links:
         groups.join(a, b)
+    codes = codes or {}
+    joined = list(joined_listing_pairs(product_of, groups, codes))
+    agree = sum(codes[x] == codes[y] for x, y in joined)
+    return TruthReport(total, one, subs, dict(by_level), linked, len(joined), agree)
+
+
+def joined_listing_pairs(
+    product_of: Mapping[ListingKey, int], groups: Groups, codes: Mapping[ListingKey, str]
+) -> Iterator[SamePair]:
+    """Listing pairs of two companies whose products are one or joined in ``groups`` (of
+    product ids), both with a barcode in ``codes``: what a judge of joins counts."""
     known = [listing for listing in product_of if listing in codes]
-    together = groups.members(known, key=lambda listing: product_of[listing])
-    pairs = agree = 0
-    for members in together:
+    for members in groups.members(known, key=lambda listing: product_of[listing]):
         for x, y in combinations(members, 2):
             if x[0] != y[0]:
-                pairs += 1
-                agree += codes[x] == codes[y]
-    return pairs, agree
+                yield x, y
 
 
 def strip_barcodes(path: Path, out: Path) -> Path:
