@@ -7,7 +7,9 @@ the score are learned without the fold's pairs and the corpus is linked.  Recall
 joined as one product; precision: joined Coles-IGA listing pairs touching the fold whose
 hidden barcodes agree.  ``link_seconds`` is what linking adds to ``grocer analyze subs`` on
 the simulator's whole catalogue, ``relink_seconds`` the same on a rerun with nothing changed.
-A precision/recall table over the threshold goes to stderr; one JSON line to stdout.
+The baseline is ingest alone (the matching key, no links): ``baseline_recall`` and
+``recall_vs_baseline``.  A precision/recall table over the threshold goes to stderr; one JSON
+line to stdout.
 
     python bench/identity.py [--corpus ../shared/corpus] [--work DIR]
 
@@ -118,6 +120,8 @@ def main() -> int:
         corpus = hidden_corpus(args.corpus, work, encoder)
         started = time.perf_counter()
         total, table, per_fold = cross_validate(corpus)
+        # The baseline: what ingest alone makes one product (the matching key), no links.
+        baseline = score_fold(corpus.pairs, set(), corpus.product_of, (), set(), {})
         cv_seconds = time.perf_counter() - started
         corpus.engine.dispose()
         link_s, relink_s, catalogue_products = link_timing(work, encoder)
@@ -139,6 +143,8 @@ def main() -> int:
         "eval_links": total.eval_links,
         "false_links": total.false_links,
         "linked_somehow": rate(total.linked_somehow, total.eval_pairs),
+        "baseline_recall": rate(baseline.same_product, baseline.eval_pairs),
+        "recall_vs_baseline": round(total.same_product / max(baseline.same_product, 1), 2),
         "link_seconds": round(link_s, 3),
         "relink_seconds": round(relink_s, 3),
         "catalogue_products": catalogue_products,

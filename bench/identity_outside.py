@@ -5,7 +5,8 @@ barcodes are stripped before ingest into a fresh SQLite database, ``grocer analy
 runs with the committed model, and the hidden barcodes judge it.  Of the listing pairs of
 two retailers sharing a barcode: the share that ended as one product (or linked), and linked
 somehow (or level 1-3 substitutes); of the listing pairs of two retailers it joined whose
-barcodes are both known, the share that share them.  One JSON line; issue 28's minimums are
+barcodes are both known, the share that share them; ``baseline_same_product`` is what ingest
+alone (the matching key) made one.  One JSON line; issue 28's minimums are
 65%, 85% and 95%.
 
     python bench/identity_outside.py SNAPSHOT... [--work DIR]
@@ -59,6 +60,7 @@ def main() -> int:
         "snapshots": len(args.snapshots),
         "barcode_pairs": truth.pairs,
         "same_product": rate(truth.same_product, truth.pairs),
+        "baseline_same_product": rate(truth.one_product, truth.pairs),  # ingest alone
         "linked_somehow": rate(truth.same_product + close, truth.pairs),
         "joined_known": truth.joined_known,
         "precision": rate(truth.joined_agree, truth.joined_known),
