@@ -34,6 +34,7 @@ _LISTINGS_OF_COMPANY = (
         Listing.product_id,
         Listing.category_id,
         Listing.url,
+        Listing.label,
         Product.barcode,
     )
     .join(Product, Product.id == Listing.product_id)
@@ -58,6 +59,7 @@ class ListingInfo:
     product_id: int
     category_id: int | None
     url: str | None
+    label: str | None
 
 
 @dataclass
@@ -189,8 +191,10 @@ class ProductIdentities:
         """Keep rows of ``_LISTINGS_OF_COMPANY``; returns how many."""
         listings, product_barcode = self.listings, self.product_barcode
         count = 0
-        for sku, listing_id, product_id, category_id, url, barcode in rows:
-            listings[(company_id, sku)] = ListingInfo(listing_id, product_id, category_id, url)
+        for sku, listing_id, product_id, category_id, url, label, barcode in rows:
+            listings[(company_id, sku)] = ListingInfo(
+                listing_id, product_id, category_id, url, label
+            )
             product_barcode[product_id] = barcode
             count += 1
         return count
@@ -351,13 +355,14 @@ class ProductIdentities:
                     "category_id": category_id,
                     "url": obs.url[:1000] if obs.url else None,
                     "instore_code": instore,
+                    "label": obs.label,
                 }
             )
             order.append(key)
         listing_ids = insert_returning_ids(connection, Listing.__table__, rows)
         for key, row, listing_id in zip(order, rows, listing_ids, strict=True):
             self.listings[key] = ListingInfo(
-                listing_id, row["product_id"], row["category_id"], row["url"]
+                listing_id, row["product_id"], row["category_id"], row["url"], row["label"]
             )
         counts.listings_created += len(rows)
         return set(listing_ids)
@@ -369,23 +374,35 @@ class ProductIdentities:
         listing_keys: Sequence[ListingKey],
         category_ids: Sequence[int | None],
     ) -> None:
-        """Update the URL and category of listings whose retailer moved them."""
+        """Update the URL, category and shelf label of listings whose retailer changed them."""
         changed: dict[int, dict[str, Any]] = {}
         for obs, key, category_id in zip(observations, listing_keys, category_ids, strict=True):
             info = self.listings[key]
             url = obs.url[:1000] if obs.url else None
-            if (category_id is not None and category_id != info.category_id) or (
-                url is not None and url != info.url
+            if (
+                (category_id is not None and category_id != info.category_id)
+                or (url is not None and url != info.url)
+                or (obs.label is not None and obs.label != info.label)
             ):
                 info.category_id = category_id if category_id is not None else info.category_id
                 info.url = url if url is not None else info.url
-                changed[info.id] = {"b_id": info.id, "b_cat": info.category_id, "b_url": info.url}
+                info.label = obs.label if obs.label is not None else info.label
+                changed[info.id] = {
+                    "b_id": info.id,
+                    "b_cat": info.category_id,
+                    "b_url": info.url,
+                    "b_label": info.label,
+                }
         if changed:
             table = Listing.__table__
             connection.execute(
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
-                .values(category_id=bindparam("b_cat"), url=bindparam("b_url")),
+                .values(
+                    category_id=bindparam("b_cat"),
+                    url=bindparam("b_url"),
+                    label=bindparam("b_label"),
+                ),
                 list(changed.values()),
             )
 

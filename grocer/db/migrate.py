@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision; bump it with every new script in migrations/versions.
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 
 
 def alembic_config(url: str) -> Config:

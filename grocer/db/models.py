@@ -144,6 +144,7 @@ class Listing(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     url: Mapped[str | None] = mapped_column(String(1000))
     instore_code: Mapped[str | None] = mapped_column(String(14))  # variable-measure code
+    label: Mapped[str | None] = mapped_column(String(200))  # the shelf label (Coles)
 
 
 class Price(Base):

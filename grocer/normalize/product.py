@@ -20,6 +20,9 @@ from grocer.normalize.unit_price import reconciled_unit_price
 
 # Words a retailer appends to its size text to say how an item is sold, not how big it is.
 SELL_BY_WORDS: dict[str, frozenset[str]] = {"iga": frozenset({"each", "ea"})}
+# Retailers whose description is a shelf label (a second name), not prose; its longest.
+LABEL_COMPANIES = frozenset({c.COLES})
+LABEL_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Observation:
     gtin: Gtin
     url: str | None
     category_path: tuple[str, ...]
+    label: str | None  # the retailer's shelf label (:func:`shelf_label`)
     price: Decimal | None  # None: the product is listed without a price (no price row)
     was_price: Decimal | None
     unit_price: Decimal | None
@@ -63,6 +67,18 @@ class Observation:
     multibuy_price: Decimal | None = None  # ... for this much together
     page: str | None = None
     unit_price_disagreement: bool = False  # the retailer's unit price figures disagreed
+
+
+def shelf_label(company: str, description: str | None) -> str | None:
+    """The shelf label a retailer's description is, where it is one: Coles' upper-case
+    second name of a product ("KELLOGGS CEREAL SULTANA BRAN" for "Sultana Bran High Fibre
+    Breakfast Cereal"); other retailers' descriptions are prose, and so is an overlong one.
+
+    >>> shelf_label("coles", "NUTELLA SPREAD CHOC  HAZELNUT 400G"), shelf_label("iga", "Rich.")
+    ('NUTELLA SPREAD CHOC HAZELNUT 400G', None)
+    """
+    text = display_text(description) if company in LABEL_COMPANIES else None
+    return text if text and len(text) <= LABEL_LENGTH else None
 
 
 def strip_sell_by(company: str, size: str | None) -> str | None:
@@ -132,6 +148,7 @@ def normalize_observation(
     page: str | None = None,
     multibuy_qty: int | None = None,
     multibuy_price: Decimal | None = None,
+    description: str | None = None,
 ) -> Observation:
     """Derive every stored field of an observation from validated retailer values."""
     identity = product_identity(company, name, brand, size)
@@ -160,6 +177,7 @@ def normalize_observation(
         gtin=clean_gtin(barcode),
         url=url,
         category_path=category_path,
+        label=shelf_label(company, description),
         price=price,
         was_price=was_price,
         unit_price=unit_amount,
@@ -200,6 +218,7 @@ def normalize_item(item: ProductItem) -> tuple[Observation, list[str]]:
         page=item.page,
         multibuy_qty=item.multibuy_qty,
         multibuy_price=item.multibuy_price,
+        description=item.description,
     )
     notes: list[str] = []
     if observation.gtin.error:

@@ -145,6 +145,8 @@ class ProductFrame:
     members: dict[int, np.ndarray] = field(default_factory=dict)
     companies: list[frozenset[int]] = field(default_factory=list)
     categories: dict[int, CategoryInfo] = field(default_factory=dict)
+    # A shelf label of each product's listings (listings.label), or None.
+    labels: list[str | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.bases:
@@ -182,7 +184,8 @@ def same_brands(brands: dict[str, str]) -> dict[str, str]:
 
 
 def load_frame(connection: Connection) -> ProductFrame:
-    """Read every product, its brand, listings and categories in four queries.
+    """Read every product, its brand, listings (with their shelf labels) and categories in
+    four queries.
 
     Base names drop the words of the product's own brand key; the frame's brand keys are
     then unified by :func:`same_brands`.
@@ -205,13 +208,17 @@ def load_frame(connection: Connection) -> ProductFrame:
     index = frame.index_of()
     members: dict[int, set[int]] = defaultdict(set)
     companies: list[set[int]] = [set() for _ in rows]
-    for product_id, company_id, category_id in connection.execute(
-        select(Listing.product_id, Listing.company_id, Listing.category_id)
+    labels: list[str | None] = [None] * len(rows)
+    listed = select(Listing.product_id, Listing.company_id, Listing.category_id, Listing.label)
+    for product_id, company_id, category_id, label in connection.execute(
+        listed.order_by(Listing.id)
     ):
         i = index[product_id]
         companies[i].add(company_id)
         if category_id is not None:
             members[category_id].add(i)
+        labels[i] = labels[i] or label
+    frame.labels = labels
     frame.members = {c: np.array(sorted(m), dtype=np.int64) for c, m in sorted(members.items())}
     frame.companies = [frozenset(c) for c in companies]
     frame.categories = {
