@@ -2,8 +2,9 @@
 
 Ingests the Coles and IGA snapshots with barcodes hidden (Aldi as captured), labels every
 candidate pair by the hidden barcodes, learns brand aliases from the barcode pairs, fits
-the logistic weights and picks the operating threshold (training precision 0.99), then
-writes ``grocer/analysis/identity/identity_model.json`` and prints one JSON line.
+the logistic weights and picks the operating threshold (precision 0.99 on held-out scores
+of the training pairs), then writes ``grocer/analysis/identity/identity_model.json`` and
+prints one JSON line.
 
     python scripts/fit_identity.py [--corpus ../shared/corpus] [--work DIR] [--out PATH]
 

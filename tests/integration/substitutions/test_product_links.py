@@ -168,3 +168,46 @@ def test_equal_barcodes_make_one_product_and_leave_no_link(
         ).scalars()
         assert len(set(products)) == 1
         assert connection.execute(select(ProductLink.product_a)).all() == []
+
+
+# Coles' web name and brand field say "Milk Chocolate Pouch" by MARS (the maker); its shelf
+# label says Maltesers, as IGA's name and brand do.
+MAKER_NAMED = {
+    **priced("Milk Chocolate Pouch", "MARS", "140g", 5.0, "$3.57 per 100g", SWEETS),
+    "description": "MALTESERS MILK CHOCOLATE POUCH 140G",
+}
+SHELF_NAMED = [{
+    **priced("Maltesers Milk Chocolate Pouch", "Maltesers", "140g", 5.2, "$3.71 per 100g",
+             SWEETS),
+    "description": "Maltesers are light, crispy honeycombed centres covered in chocolate.",
+}]  # fmt: skip
+POUCHES = frozenset(("Milk Chocolate Pouch", "Maltesers Milk Chocolate Pouch"))
+
+
+def labels(engine: Engine) -> list[str | None]:
+    with engine.connect() as connection:
+        return connection.execute(select(Listing.label).order_by(Listing.id)).scalars().all()
+
+
+def test_a_shelf_label_links_what_the_web_name_hides(
+    engine: Engine, tmp_path: Path, encoder: Encoder
+) -> None:
+    ingest(engine, tmp_path / "a", [MAKER_NAMED], SHELF_NAMED)
+    # The Coles listing keeps its description as its label; IGA's prose is no label.
+    assert labels(engine) == ["MALTESERS MILK CHOCOLATE POUCH 140G", None]
+    find_substitutions(engine, encoder=encoder)  # the committed model and threshold
+    assert linked_names(engine) == {POUCHES}
+
+
+def test_without_the_label_the_makers_name_keeps_them_apart(
+    engine: Engine, tmp_path: Path, encoder: Encoder
+) -> None:
+    unlabelled = {k: v for k, v in MAKER_NAMED.items() if k != "description"}
+    ingest(engine, tmp_path / "a", [unlabelled], SHELF_NAMED)
+    find_substitutions(engine, encoder=encoder)
+    assert linked_names(engine) == set()
+    # A later crawl shows the label: the listing takes it, and the pair is linked.
+    ingest(engine, tmp_path / "b", [MAKER_NAMED], SHELF_NAMED)
+    assert labels(engine) == ["MALTESERS MILK CHOCOLATE POUCH 140G", None]
+    find_substitutions(engine, encoder=encoder)
+    assert linked_names(engine) == {POUCHES}
