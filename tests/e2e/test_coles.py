@@ -228,6 +228,11 @@ def test_store_crawl_equals_ground_truth(tmp_path: Path) -> None:
         # Pagination never passes ceil(noOfResults / 48): one request per page, no empty page.
         pages = sum((n + 47) // 48 for n in department_counts(sim).values())
         assert served(sim, "coles.browse") == pages
+        # Each tile's description, Coles' shelf label, is kept as its listing's label.
+        with engine.connect() as connection:
+            labels = connection.execute(select(Listing.label, Listing.sku)).all()
+        assert labels and all(label for label, _ in labels)
+        assert ("BEGA SPREAD PEANUT BUTTER:CRUNCHY:.:470 GRAM", "5390911") in labels
 
 
 def department_counts(sim: SimulatorServer) -> dict[str, int]:
