@@ -199,7 +199,7 @@ class PairContext:
         distinct = sum(w not in self.common_words[a] for w in first) + sum(
             w not in self.common_words[b] for w in second
         )
-        size_a, size_b = len(self.forms[a].split()), len(self.forms[b].split())
+        size_a, size_b = len(self.form_words[a]), len(self.form_words[b])
         if size_a != size_b:
             return distinct, len(first) if size_a < size_b else len(second)
         return distinct, max(len(first), len(second))
