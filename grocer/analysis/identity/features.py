@@ -20,9 +20,12 @@ a 12-pack costs twice a 6-pack), ``count_agree`` and ``count_conflict`` (both pa
 counts known, from a size's "6pk" or a price per each, and equal or not: IGA's "Each"
 Crunchie Sharepack at $0.58 each holds 12), ``content_agree`` and ``content_conflict`` (both
 packs' g or ml read from a price per kg or l, and within 5% or beyond 15%: three 95 g tins
-are not one) and ``category`` (1 the same or MATCH-linked categories, 0.5 CLOSE, 0.25
-DISTANT, else 0).  The name features (:data:`NAME_FEATURES`) are read again with a shelf
-label for its product's name (:func:`label_text`), and the pair keeps the better reading.
+are not one), ``category`` (1 the same or MATCH-linked categories, 0.5 CLOSE, 0.25
+DISTANT, else 0), ``unsized_unlinked`` (one names no amount and their categories are not
+linked: nothing vouches that a 1.5 kg muesli and an "Each" of muesli bars are one kind of
+thing, while ``category`` alone weighs little, as a brand's variants share categories).  The
+name features (:data:`NAME_FEATURES`) are read again with a shelf label for its product's
+name (:func:`label_text`), and the pair keeps the better reading.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ FEATURES = (
     "content_agree",
     "content_conflict",
     "category",
+    "unsized_unlinked",
 )
 # The features read off names (and again off shelf labels): agreements, then conflicts.
 AGREEMENT = ("brand_agree", "name_set", "name_sort", "cover_low", "cover_high")
@@ -294,6 +298,8 @@ def pair_features(
         out[row, FEATURES.index("size_equal")] = bool(sized[a] & sized[b])
         out[row, FEATURES.index("size_unknown")] = not sized[a] or not sized[b]
         out[row, FEATURES.index("category")] = context.category_closeness(a, b)
+    unsized = out[:, FEATURES.index("size_unknown")] > 0
+    out[:, FEATURES.index("unsized_unlinked")] = unsized & (out[:, FEATURES.index("category")] == 0)
     return out
 
 

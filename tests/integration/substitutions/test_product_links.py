@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from grocer.analysis.identity.features import FEATURES
@@ -211,3 +212,34 @@ def test_without_the_label_the_makers_name_keeps_them_apart(
     assert labels(engine) == ["MALTESERS MILK CHOCOLATE POUCH 140G", None]
     find_substitutions(engine, encoder=encoder)
     assert linked_names(engine) == {POUCHES}
+
+
+# Coles' 1.5 kg muesli and two Carman's lines IGA sells "Each", with no amount to compare.
+BREAKFAST_SHELF = ["Pantry", "Breakfast", "Muesli"]
+MUESLI = [priced("Muesli Classic Fruit & Nut", "CARMAN'S", "1.5kg", 16.0, "$1.07 per 100g",
+                 BREAKFAST_SHELF)]  # fmt: skip
+SNACK_SHELF = ["Pantry", "Snacks", "Cereal Bars & Nutritional Snacks"]
+MUESLI_EACH = priced("Carman's Classic Fruit & Nut Muesli", "Carman's", "Each", 16.0,
+                     "$16.00 each", BREAKFAST_SHELF)  # fmt: skip
+MUESLI_BARS = priced("Carman's Classic Fruit & Nut Muesli Bars", "Carman's", "Each", 7.99,
+                     "$1.33 each", SNACK_SHELF)  # fmt: skip
+
+
+def link_evidence(engine: Engine) -> dict:
+    with engine.connect() as connection:
+        return json.loads(connection.execute(select(ProductLink.evidence)).scalar_one())
+
+
+@pytest.mark.parametrize(("sold_each", "linked"), [(MUESLI_EACH, True), (MUESLI_BARS, False)])
+def test_a_listing_without_an_amount_is_not_linked_across_unlinked_categories(
+    engine: Engine, tmp_path: Path, encoder: Encoder, sold_each: dict, linked: bool
+) -> None:
+    # On IGA's muesli shelf the "Each" is Coles' bag; on its snack bar shelf, a box of bars:
+    # neither an amount nor the categories vouch for it, however alike the names.
+    ingest(engine, tmp_path / "a", MUESLI, [sold_each])
+    find_substitutions(engine, encoder=encoder)  # the committed model and threshold
+    pair = frozenset(("Muesli Classic Fruit & Nut", sold_each["name"]))
+    assert linked_names(engine) == ({pair} if linked else set())
+    find_substitutions(engine, encoder=encoder, settings=LOW)  # the evidence either way
+    evidence = link_evidence(engine)["unsized_unlinked"]
+    assert evidence["value"] == (0.0 if linked else 1.0) and evidence["weight"] < 0
