@@ -8,8 +8,12 @@ joined as one product; precision: joined Coles-IGA listing pairs touching the fo
 hidden barcodes agree.  ``link_seconds`` is what linking adds to ``grocer analyze subs`` on
 the simulator's whole catalogue, ``relink_seconds`` the same on a rerun with nothing changed.
 The baseline is ingest alone (the matching key, no links): ``baseline_recall`` and
-``recall_vs_baseline``.  A precision/recall table over the threshold goes to stderr; one JSON
-line to stdout.
+``recall_vs_baseline``.  Aldi, which no barcode pair labels, is judged on the simulator's
+planted table (``bench/planted.py``): ``aldi_pairs`` Aldi-Coles and Aldi-IGA listing pairs
+that are one product, ``aldi_recall`` (each pair with its other listing's fold) against
+``aldi_baseline_recall`` (ingest alone), ``aldi_wrong`` planted listings joined to another
+product or planted substitutes and decoys joined.  A precision/recall table over the
+threshold goes to stderr; one JSON line to stdout.
 
     python bench/identity.py [--corpus ../shared/corpus] [--work DIR]
 
@@ -23,9 +27,11 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from planted import PlantedScore, judge_planted, planted_pairs  # bench/planted.py
 from sqlalchemy import select
 from subs import catalogue_file  # bench/subs.py (bench/, the script's folder, is on sys.path)
 
@@ -46,8 +52,21 @@ THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99)
 GOALS = {"recall": 0.75, "precision": 0.97, "link_seconds": 30.0, "relink_seconds": 5.0}
 
 
-def cross_validate(corpus: HiddenCorpus) -> tuple[FoldScore, dict[float, FoldScore], list]:
-    """The summed fold scores at each fold's own threshold and at every table threshold."""
+@dataclass
+class CrossValidation:
+    """The folds' figures summed: at each fold's own threshold (``total``, ``per_fold``), at
+    every table threshold, and on the planted Aldi pairs (at the folds' own thresholds)."""
+
+    total: FoldScore = field(default_factory=FoldScore)
+    table: dict[float, FoldScore] = field(
+        default_factory=lambda: {t: FoldScore() for t in THRESHOLDS}
+    )
+    per_fold: list[dict] = field(default_factory=list)
+    aldi: PlantedScore = field(default_factory=PlantedScore)
+
+
+def cross_validate(corpus: HiddenCorpus) -> CrossValidation:
+    """Link the corpus fold by fold (see the module) and score each fold."""
     frame, product_of = corpus.frame, corpus.product_of
     index = frame.index_of()
     key_of = {listing: frame.brand_keys[index[pid]] for listing, pid in product_of.items()}
@@ -63,9 +82,8 @@ def cross_validate(corpus: HiddenCorpus) -> tuple[FoldScore, dict[float, FoldSco
             ).all()
         )
     codes = corpus.codes
-    total = FoldScore()
-    table = {t: FoldScore() for t in THRESHOLDS}
-    per_fold = []
+    planted = planted_pairs(product_of)
+    result = CrossValidation()
     for fold in range(FOLDS):
         train = [p for p in corpus.pairs if listing_fold.get(p[0]) != fold]
         held = [p for p in corpus.pairs if listing_fold.get(p[0]) == fold]
@@ -76,21 +94,28 @@ def cross_validate(corpus: HiddenCorpus) -> tuple[FoldScore, dict[float, FoldSco
         model = fit_model(frame, found, labels, aliases, exclude=touching[0].tolist())
         in_fold = {listing for listing, f in listing_fold.items() if f == fold}
 
-        def scored(threshold: float | None, found=found, model=model, held=held, in_fold=in_fold):
+        def links_at(threshold: float | None, found=found, model=model) -> tuple[list, set]:
             rows = linked_rows(frame, found, model, threshold)
             pairs = [(int(frame.ids[found.i[k]]), int(frame.ids[found.j[k]])) for k in rows]
             a, b, _ = near_pairs(frame, found, model, rows, NEAR_SCORE)
             near = {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist(), strict=True)}
+            return pairs, near
+
+        def scored(links: list, near: set, held=held, in_fold=in_fold) -> FoldScore:
             return score_fold(
-                held, in_fold, product_of, pairs, substitutes | near, corpus.listing_codes
+                held, in_fold, product_of, links, substitutes | near, corpus.listing_codes
             )
 
-        score = scored(None)
-        total.add(score)
-        per_fold.append({"fold": fold, "threshold": round(model.threshold, 4), **vars(score)})
+        links, near = links_at(None)
+        score = scored(links, near)
+        result.total.add(score)
+        result.aldi.add(judge_planted(planted, in_fold, product_of, links))
+        result.per_fold.append(
+            {"fold": fold, "threshold": round(model.threshold, 4), **vars(score)}
+        )
         for threshold in THRESHOLDS:
-            table[threshold].add(scored(threshold))
-    return total, table, per_fold
+            result.table[threshold].add(scored(*links_at(threshold)))
+    return result
 
 
 def link_timing(work: Path, encoder: Encoder) -> tuple[float, float, int]:
@@ -119,21 +144,24 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         corpus = hidden_corpus(args.corpus, work, encoder)
         started = time.perf_counter()
-        total, table, per_fold = cross_validate(corpus)
+        folds = cross_validate(corpus)
+        total = folds.total
         # The baseline: what ingest alone makes one product (the matching key), no links.
         baseline = score_fold(corpus.pairs, set(), corpus.product_of, (), set(), {})
+        planted = planted_pairs(corpus.product_of)
+        aldi_baseline = judge_planted(planted, set(corpus.product_of), corpus.product_of, ())
         cv_seconds = time.perf_counter() - started
         corpus.engine.dispose()
         link_s, relink_s, catalogue_products = link_timing(work, encoder)
     print("threshold  recall  precision  links  false", file=sys.stderr)
-    for threshold, score in table.items():
+    for threshold, score in folds.table.items():
         print(
             f"{threshold:9.2f}  {rate(score.same_product, score.eval_pairs):6.3f}  "
             f"{rate(score.eval_links - score.false_links, score.eval_links):9.3f}  "
             f"{score.eval_links:5d}  {score.false_links:5d}",
             file=sys.stderr,
         )
-    for fold in per_fold:
+    for fold in folds.per_fold:
         print(json.dumps(fold), file=sys.stderr)
     result = {
         "split": "cv5-by-brand",
@@ -145,6 +173,10 @@ def main() -> int:
         "linked_somehow": rate(total.linked_somehow, total.eval_pairs),
         "baseline_recall": rate(baseline.same_product, baseline.eval_pairs),
         "recall_vs_baseline": round(total.same_product / max(baseline.same_product, 1), 2),
+        "aldi_pairs": folds.aldi.pairs,
+        "aldi_recall": rate(folds.aldi.joined, folds.aldi.pairs),
+        "aldi_baseline_recall": rate(aldi_baseline.joined, aldi_baseline.pairs),
+        "aldi_wrong": folds.aldi.wrong,
         "link_seconds": round(link_s, 3),
         "relink_seconds": round(relink_s, 3),
         "catalogue_products": catalogue_products,
