@@ -32,7 +32,26 @@ class SubstituteRow:
 
 
 def _label(brand: str | None, name: str, size: str | None) -> str:
-    return " ".join(part for part in (brand, name, size) if part)
+    """Brand, name and size as a shopper reads them: no brand the name starts with and no
+    size it ends with, written however ("Farmdale" "Farmdale Full Cream Milk 2L" "2 L").
+
+    >>> _label("Farmdale", "Farmdale Full Cream Milk 2L", "2 L")
+    'Farmdale Full Cream Milk 2L'
+    >>> _label("Arnott's", "Tim Tam Original", "200g")
+    "Arnott's Tim Tam Original 200g"
+    """
+    folded = _folded(name)
+    parts = [name]
+    if brand and not folded.startswith(_folded(brand)):
+        parts.insert(0, brand)
+    if size and not folded.endswith(_folded(size)):
+        parts.append(size)
+    return " ".join(parts)
+
+
+def _folded(text: str) -> str:
+    """Lower-case letters and digits only: "Arnott's" and "ARNOTTS", "2 L" and "2l" agree."""
+    return "".join(c for c in text.lower() if c.isalnum())
 
 
 def find_products(connection: Connection, query: str, *, limit: int = 20) -> list[ProductRow]:

@@ -45,7 +45,7 @@ def test_analyze_then_read(
     assert "level 1:        1 pairs" in out
     assert main(["subs", "farmdale full cream 1l"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].endswith("FARMDALE Full Cream Milk 1L 1L")
+    assert lines[0].endswith(" FARMDALE Full Cream Milk 1L")  # brand and size said once
     assert lines[1].split()[0] == "L1" and "aldi" in lines[1] and "Full Cream Milk 2L" in lines[1]
     assert main(["subs", "no such thing"]) == 1
 
