@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from grocer.analysis.substitutions.closeness import size_distance
 from grocer.db.models import Brand, Company, Listing, Price, Product, Substitution
 from grocer.normalize.gtin import clean_gtin
-from grocer.normalize.text import words
+from grocer.normalize.text import clean_text, words
 from grocer.normalize.unit_price import NO_UNIT, unit_class
 
 
@@ -50,8 +50,9 @@ def _label(brand: str | None, name: str, size: str | None) -> str:
 
 
 def _folded(text: str) -> str:
-    """Lower-case letters and digits only: "Arnott's" and "ARNOTTS", "2 L" and "2l" agree."""
-    return "".join(c for c in text.lower() if c.isalnum())
+    """:func:`~grocer.normalize.text.clean_text` without spaces: "Arnott's" and "ARNOTTS",
+    "2 L" and "2l" agree."""
+    return clean_text(text).replace(" ", "")
 
 
 def find_products(connection: Connection, query: str, *, limit: int = 20) -> list[ProductRow]:
