@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from planted import PlantedScore, judge_planted, planted_pairs  # bench/planted.py
+from planted import PlantedPairs, PlantedScore, judge_planted, planted_pairs  # bench/planted.py
 from sqlalchemy import select
 from subs import catalogue_file  # bench/subs.py (bench/, the script's folder, is on sys.path)
 
@@ -65,8 +65,9 @@ class CrossValidation:
     aldi: PlantedScore = field(default_factory=PlantedScore)
 
 
-def cross_validate(corpus: HiddenCorpus) -> CrossValidation:
-    """Link the corpus fold by fold (see the module) and score each fold."""
+def cross_validate(corpus: HiddenCorpus, planted: PlantedPairs) -> CrossValidation:
+    """Link the corpus fold by fold (see the module) and score each fold, the ``planted``
+    Aldi pairs too."""
     frame, product_of = corpus.frame, corpus.product_of
     index = frame.index_of()
     key_of = {listing: frame.brand_keys[index[pid]] for listing, pid in product_of.items()}
@@ -82,7 +83,6 @@ def cross_validate(corpus: HiddenCorpus) -> CrossValidation:
             ).all()
         )
     codes = corpus.codes
-    planted = planted_pairs(product_of)
     result = CrossValidation()
     for fold in range(FOLDS):
         train = [p for p in corpus.pairs if listing_fold.get(p[0]) != fold]
@@ -144,11 +144,11 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         corpus = hidden_corpus(args.corpus, work, encoder)
         started = time.perf_counter()
-        folds = cross_validate(corpus)
+        planted = planted_pairs(corpus.product_of)
+        folds = cross_validate(corpus, planted)
         total = folds.total
         # The baseline: what ingest alone makes one product (the matching key), no links.
         baseline = score_fold(corpus.pairs, set(), corpus.product_of, (), set(), {})
-        planted = planted_pairs(corpus.product_of)
         aldi_baseline = judge_planted(planted, set(corpus.product_of), corpus.product_of, ())
         cv_seconds = time.perf_counter() - started
         corpus.engine.dispose()

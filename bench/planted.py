@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from grocer.analysis.identity.fit import ListingKey
 from grocer.sim.equivalents import planted_table
 from grocer.unionfind import Groups
 
-ListingKey = tuple[str, str]  # (company slug, sku)
 OTHERS = ("coles", "iga")  # the retailers of the corpus that Aldi's listings are judged against
 
 
