@@ -6,12 +6,14 @@ runs with the committed model, and the hidden barcodes judge it.  Of the listing
 two retailers sharing a barcode: the share that ended as one product (or linked), and linked
 somehow (or level 1-3 substitutes); of the listing pairs of two retailers it joined whose
 barcodes are both known, the share that share them; ``baseline_same_product`` is what ingest
-alone (the matching key) made one.  One JSON line; issue 28's minimums are
-65%, 85% and 95%.
+alone (the matching key) made one.  Snapshots may be plain or gzipped, corpus lines or feed
+exports; lines ingest rejects are counted (``rejected``).  One JSON line; issue 28's minimums
+are 65%, 85% and 95%.
 
     python bench/identity_outside.py SNAPSHOT... [--work DIR]
 
-Exit status 1 when a minimum is missed (or no barcode pair exists to judge).
+Exit status 1 when a minimum is missed (or no barcode pair exists to judge), 2 when a
+snapshot cannot be read.
 """
 
 from __future__ import annotations
@@ -47,10 +49,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         (work / "stripped").mkdir(parents=True, exist_ok=True)
+        try:
+            stripped = [strip_barcodes(p, work / "stripped") for p in args.snapshots]
+            codes = listing_barcodes(args.snapshots)
+        except (OSError, EOFError) as error:  # unreadable, or a damaged gzip stream
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         engine = upgrade(f"sqlite:///{work / 'outside.sqlite3'}")
         started = time.perf_counter()
-        ingest_files(engine, [strip_barcodes(p, work / "stripped") for p in args.snapshots])
-        codes = listing_barcodes(args.snapshots)
+        report = ingest_files(engine, stripped)
         summary = find_substitutions(engine, same_products=code_pairs(codes), known_barcodes=codes)
         engine.dispose()
     truth = summary.truth
@@ -58,6 +65,8 @@ def main() -> int:
     close = sum(n for level, n in truth.by_level.items() if level <= 3)
     result = {
         "snapshots": len(args.snapshots),
+        "records": report.records,
+        "rejected": report.rejected_total,  # by ingest: not JSON, no sku, no store, ...
         "barcode_pairs": truth.pairs,
         "same_product": rate(truth.same_product, truth.pairs),
         "baseline_same_product": rate(truth.one_product, truth.pairs),  # ingest alone

@@ -92,15 +92,18 @@ def code_pairs(codes: Mapping[ListingKey, str]) -> list[SamePair]:
 
 
 def listing_barcodes(paths: Sequence[Path]) -> dict[ListingKey, str]:
-    """Each listing's identity barcode in snapshot files (valid GTINs, not in-store codes)."""
+    """Each listing's identity barcode in snapshot files (valid GTINs, not in-store codes);
+    lines that are not JSON name none (ingest rejects and counts them)."""
     found: dict[ListingKey, str] = {}
     for path in paths:
         opener = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rb") as handle:
             for line in handle:
-                if not line.strip():
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
                     continue
-                for company, sku, barcode in _listings(orjson.loads(line)):
+                for company, sku, barcode in _listings(record):
                     gtin = clean_gtin(barcode)
                     if gtin.is_identity and gtin.code and sku:
                         found[(company, sku)] = gtin.code
@@ -183,12 +186,37 @@ def joined_listing_pairs(
 
 
 def strip_barcodes(path: Path, out: Path) -> Path:
-    """A copy of a gzipped JSONL snapshot in folder ``out`` with every barcode removed, for
-    measuring how much name-based matching finds where barcodes would have proved identity."""
+    """A copy of a JSONL snapshot or feed export (plain or gzipped) in folder ``out`` with
+    every barcode removed, for measuring how much name-based matching finds where barcodes
+    would have proved identity.  A line that is not JSON is copied as it is, for ingest to
+    reject and count.
+
+    Raises:
+        OSError, EOFError: the file is unreadable or its gzip stream is damaged.
+    """
     target = out / path.name
-    with gzip.open(path, "rb") as source, gzip.open(target, "wb") as sink:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as source, opener(target, "wb") as sink:
         for line in source:
-            record = orjson.loads(line)
-            record["product"]["barcode"] = None
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                sink.write(line)
+                continue
+            _strip(record)
             sink.write(orjson.dumps(record) + b"\n")
     return target
+
+
+def _strip(record: object) -> None:
+    """Remove the barcodes of a snapshot line, a feed item or a feed listing page (the
+    shapes :func:`_listings` reads)."""
+    if not isinstance(record, dict):
+        return
+    if isinstance(record.get("products"), list):
+        for item in record["products"]:
+            _strip(item)
+    elif isinstance(record.get("product"), dict):
+        record["product"]["barcode"] = None
+    elif "barcode" in record:
+        record["barcode"] = None
