@@ -17,7 +17,8 @@ threshold goes to stderr; one JSON line to stdout.
 
     python bench/identity.py [--corpus ../shared/corpus] [--work DIR]
 
-Exit status 1 when recall < 0.75 or precision < 0.97, or a time goal is missed.
+Exit status 1 when recall < 0.75 or precision < 0.97, or a time goal is missed; 2 when the
+corpus holds no Coles or IGA snapshot.
 """
 
 from __future__ import annotations
@@ -142,7 +143,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        corpus = hidden_corpus(args.corpus, work, encoder)
+        try:
+            corpus = hidden_corpus(args.corpus, work, encoder)
+        except FileNotFoundError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         started = time.perf_counter()
         planted = planted_pairs(corpus.product_of)
         folds = cross_validate(corpus, planted)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -36,7 +37,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        corpus = hidden_corpus(args.corpus, work)
+        try:
+            corpus = hidden_corpus(args.corpus, work)
+        except FileNotFoundError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         aliases = learn_aliases(alias_pairs(corpus.frame, corpus.pairs, corpus.product_of))
         found = candidates(corpus.frame, corpus.vectors, corpus.prices, corpus.kinds, aliases)
         labels = pair_labels(corpus.frame, found.i, found.j, corpus.codes)

@@ -58,8 +58,14 @@ def snapshot_files(corpus: Path) -> tuple[list[Path], list[Path]]:
 def hidden_corpus(corpus: Path, work: Path, encoder: Encoder | None = None) -> HiddenCorpus:
     """Ingest ``corpus``'s snapshots into ``work`` with barcodes stripped, run substitutions
     once (embeddings, category links) and load what identity reads.  A database already in
-    ``work`` is reused as it is."""
+    ``work`` is reused as it is.
+
+    Raises:
+        FileNotFoundError: ``corpus`` holds no Coles or IGA snapshot.
+    """
     barcoded, aldi = snapshot_files(corpus)
+    if not barcoded:
+        raise FileNotFoundError(f"no Coles or IGA snapshot (coles/*.gz, iga/*.gz) in {corpus}")
     database = work / "hidden.sqlite3"
     fresh = not database.exists()
     engine = upgrade(f"sqlite:///{database}")

@@ -1,6 +1,7 @@
 """``bench/identity_outside.py``, the check of same-product links on stores the model never
 saw, on captures as they come: a gzipped corpus snapshot, a plain feed export (flat items)
-with a damaged line, and a truncated file."""
+with a damaged line, and a truncated file; and ``bench/identity.py`` pointed at a folder
+without snapshots."""
 
 from __future__ import annotations
 
@@ -81,9 +82,9 @@ def test_barcodes_are_stripped_from_every_shape_and_a_damaged_line_is_kept(
     assert len(lines) == 3 and lines[-1] == b'{"company": "iga", "sku": '
 
 
-def run_bench(*paths: Path) -> subprocess.CompletedProcess[str]:
+def run_bench(*args: Path | str, bench: Path = BENCH) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(BENCH), *map(str, paths)],
+        [sys.executable, str(bench), *map(str, args)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
@@ -107,3 +108,12 @@ def test_a_truncated_capture_is_refused_with_a_clear_error(tmp_path: Path) -> No
     done = run_bench(damaged)
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+def test_the_cross_validation_bench_names_a_corpus_without_snapshots(tmp_path: Path) -> None:
+    (tmp_path / "coles").mkdir()
+    done = run_bench("--corpus", tmp_path, bench=BENCH.with_name("identity.py"))
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith(
+        f"no Coles or IGA snapshot (coles/*.gz, iga/*.gz) in {tmp_path}"
+    )
