@@ -21,7 +21,7 @@ from grocer.analysis.substitutions.run import find_substitutions
 from grocer.analysis.substitutions.settings import SubstitutionSettings
 from grocer.analysis.substitutions.truth import (
     SamePair,
-    barcode_pairs,
+    code_pairs,
     listing_barcodes,
     strip_barcodes,
 )
@@ -87,6 +87,7 @@ def hidden_corpus(corpus: Path, work: Path, encoder: Encoder | None = None) -> H
         }
         product_of = product_listings(connection)
         prices = price_evidence(connection, frame.ids)
+    codes = listing_barcodes(barcoded)
     vectors, _ = cached_vectors(engine, frame.ids.tolist(), frame.bases, encoder)
     return HiddenCorpus(
         engine=engine,
@@ -95,6 +96,6 @@ def hidden_corpus(corpus: Path, work: Path, encoder: Encoder | None = None) -> H
         prices=prices,
         kinds=kinds,
         product_of=product_of,
-        listing_codes=listing_barcodes(barcoded),
-        pairs=barcode_pairs(barcoded),
+        listing_codes=codes,
+        pairs=code_pairs(codes),
     )

@@ -112,18 +112,28 @@ def listing_barcodes(paths: Sequence[Path]) -> dict[ListingKey, str]:
 
 def _listings(record: object) -> list[tuple[str, str, object]]:
     """``(company, sku, barcode)`` of a snapshot line, a feed item or a feed listing page."""
+    found = []
+    for product, meta in _products(record):
+        company = str(meta.get("company") or "").strip().lower()
+        sku = product.get("sku")
+        if company and sku is not None:
+            found.append((company, str(sku).strip(), product.get("barcode")))
+    return found
+
+
+def _products(record: object) -> Iterator[tuple[dict, dict]]:
+    """Each product's fields and the fields naming its store, in a snapshot line
+    (``product`` and ``metadata``), a feed item (one flat object) or a feed listing page
+    (its ``products``)."""
     if not isinstance(record, dict):
-        return []
+        return
     if isinstance(record.get("products"), list):
-        return [x for item in record["products"] for x in _listings(item)]
-    product, meta = record, record
-    if isinstance(record.get("product"), dict):
-        product, meta = record["product"], record.get("metadata") or {}
-    company = str(meta.get("company") or "").strip().lower()
-    sku = product.get("sku")
-    if not company or sku is None:
-        return []
-    return [(company, str(sku).strip(), product.get("barcode"))]
+        for item in record["products"]:
+            yield from _products(item)
+    elif isinstance(record.get("product"), dict):
+        yield record["product"], record.get("metadata") or {}
+    else:
+        yield record, record
 
 
 def truth_report(
@@ -203,20 +213,8 @@ def strip_barcodes(path: Path, out: Path) -> Path:
             except orjson.JSONDecodeError:
                 sink.write(line)
                 continue
-            _strip(record)
+            for product, _ in _products(record):
+                if "barcode" in product:
+                    product["barcode"] = None
             sink.write(orjson.dumps(record) + b"\n")
     return target
-
-
-def _strip(record: object) -> None:
-    """Remove the barcodes of a snapshot line, a feed item or a feed listing page (the
-    shapes :func:`_listings` reads)."""
-    if not isinstance(record, dict):
-        return
-    if isinstance(record.get("products"), list):
-        for item in record["products"]:
-            _strip(item)
-    elif isinstance(record.get("product"), dict):
-        record["product"]["barcode"] = None
-    elif "barcode" in record:
-        record["barcode"] = None
