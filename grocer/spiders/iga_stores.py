@@ -25,6 +25,7 @@ class IgaStoresSpider(StoreLocatorSpider):
     company = IGA
     allowed_domains = ["embed.salefinder.com.au"]
     default_step = 1.0
+    nearest_first = False  # its points are location ids, not places
 
     def search_points(self) -> Iterable[tuple[float, float]]:
         every = max(1, int(self.step * 1000))  # step 1.0: every 1,000th location id

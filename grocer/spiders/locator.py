@@ -1,19 +1,22 @@
 """The base of the store locator spiders: a fixed sweep of search points, stores de-duplicated.
 
 Locators answer "the N stores nearest a point".  A fixed grid over Australia (the spider's
-``step`` argument) repeats the same way every run, unlike a random step; where an answer is
-full (``cap`` stores) and all of them lie within the grid cell, the cell is dense and is
-searched again at half the step, so city stores beyond the N nearest are not missed.  The
-``StoresPipeline`` upserts what the spiders yield.
+``step`` argument) is the same every run, unlike a random step; where an answer is full
+(``cap`` stores) and all of them lie within the grid cell, the cell is dense and is searched
+again at half the step, so city stores beyond the N nearest are not missed.  An answer also
+names every store closer to its point than its farthest store, so a grid cell that such a
+disc already holds is not asked (``grocer/stores/points_covered``): start requests are
+drawn lazily (Scrapy's ``needs_backout`` pattern) so that answers come in before the cells
+they cover are reached.  The ``StoresPipeline`` upserts what the spiders yield.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar, Self
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
@@ -21,6 +24,7 @@ from scrapy.http import Response
 from grocer.config import Config
 from grocer.constants import LOCATOR_RUN
 from grocer.crawl.context import allow_host, crawl_config
+from grocer.geo import SearchedArea, distance_km
 from grocer.items import StoreItem
 from grocer.pipelines import STORE_PIPELINES
 from grocer.retailers.common import MalformedPayload, RequestSpec
@@ -49,16 +53,25 @@ class StoreLocatorSpider(scrapy.Spider):
     company: ClassVar[str]
     default_step: ClassVar[float] = 0.5
     cap: ClassVar[int | None] = None  # stores in a full answer; None: answers are never full
+    # Answers are the stores nearest the point searched (False: points are not places).
+    nearest_first: ClassVar[bool] = True
     custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": STORE_PIPELINES}
     run_kind: ClassVar[str] = LOCATOR_RUN
     base_url: str
 
-    def __init__(self, step: str | float | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, step: str | float | None = None, cover: str | bool = True, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.step = float(step) if step else self.default_step
         if not 0.05 <= self.step <= 10:
             raise ValueError(f"step must be between 0.05 and 10 degrees, not {self.step}")
+        if str(cover) not in {"True", "False", "1", "0"}:
+            raise ValueError(f"cover must be 1 or 0, not {cover!r}")
+        # -a cover=0: ask every grid point (should a locator stop answering nearest first)
+        self.cover = self.nearest_first and str(cover) in {"True", "1"}
         self.seen: set[str] = set()
+        self.searched = SearchedArea()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -85,7 +98,17 @@ class StoreLocatorSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for latitude, longitude in self.search_points():
-            yield self.point(latitude, longitude, self.step)
+            if self.crawler.engine.needs_backout():
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
+            if not self._covered(latitude, longitude, self.step):
+                yield self.point(latitude, longitude, self.step)
+
+    def _covered(self, latitude: float, longitude: float, step: float) -> bool:
+        """Whether earlier answers named every store of the cell (counted when so)."""
+        if not (self.cover and self.searched.covers(latitude, longitude, step)):
+            return False
+        self.crawler.stats.inc_value("grocer/stores/points_covered")
+        return True
 
     def point(self, latitude: float, longitude: float, step: float) -> scrapy.Request:
         spec = self.point_request(latitude, longitude)
@@ -117,12 +140,17 @@ class StoreLocatorSpider(scrapy.Spider):
             self.seen.add(store.store_id)
             yield store
         step = kwargs.get("step", self.step)
-        if self._dense(stores, kwargs.get("latitude"), kwargs.get("longitude"), step):
+        latitude, longitude = kwargs.get("latitude"), kwargs.get("longitude")
+        if self.cover and latitude is not None and longitude is not None:
+            self.searched.add(latitude, longitude, _farthest(stores, latitude, longitude))
+        if self._dense(stores, latitude, longitude, step):
             self.crawler.stats.inc_value("grocer/stores/cells_refined")
             half, quarter = step / 2, step / 4
             for dlat in (-quarter, quarter):
                 for dlon in (-quarter, quarter):
-                    yield self.point(kwargs["latitude"] + dlat, kwargs["longitude"] + dlon, half)
+                    sub = (kwargs["latitude"] + dlat, kwargs["longitude"] + dlon)
+                    if not self._covered(*sub, half):
+                        yield self.point(*sub, half)
 
     def _dense(
         self, stores: list[StoreItem], latitude: float | None, longitude: float | None, step: float
@@ -136,14 +164,24 @@ class StoreLocatorSpider(scrapy.Spider):
         return all(
             s.latitude is not None
             and s.longitude is not None
-            and _km(latitude, longitude, s.latitude, s.longitude) <= radius
+            and distance_km(latitude, longitude, s.latitude, s.longitude) <= radius
             for s in stores
         )
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
+def _farthest(stores: list[StoreItem], latitude: float, longitude: float) -> float:
+    """The distance of an answer's farthest located store from the point searched (0 for
+    none): every store nearer than it is in the answer.  A store placed outside Australia
+    (0, 0, or latitude given twice, as real store lists hold) would stretch the disc over
+    the continent, so it does not count."""
+    return max(
+        (
+            distance_km(latitude, longitude, s.latitude, s.longitude)
+            for s in stores
+            if s.latitude is not None
+            and s.longitude is not None
+            and LATITUDES[0] <= s.latitude <= LATITUDES[1]
+            and LONGITUDES[0] <= s.longitude <= LONGITUDES[1]
+        ),
+        default=0.0,
+    )
