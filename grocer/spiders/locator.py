@@ -37,12 +37,23 @@ KM_PER_DEGREE = 111.0
 
 
 def grid(step: float) -> Iterator[tuple[float, float]]:
-    """Search points every ``step`` degrees over Australia's bounding box, row by row."""
+    """Search points every ``step`` degrees over Australia's bounding box, coarse first: every
+    16th point of every 16th row, then the points of every 8th not yet given, and so on, so
+    that the first answers are spread over the continent (their discs cover most cells).
+
+    >>> points = list(grid(1.0))
+    >>> points[:4], len(points) == len(set(points)) == 35 * 43
+    ([(-44.0, 112.0), (-44.0, 128.0), (-44.0, 144.0), (-28.0, 112.0)], True)
+    """
     steps_lat = int((LATITUDES[1] - LATITUDES[0]) / step) + 1
     steps_lon = int((LONGITUDES[1] - LONGITUDES[0]) / step) + 1
-    for i in range(steps_lat):
-        for j in range(steps_lon):
-            yield round(LATITUDES[0] + i * step, 4), round(LONGITUDES[0] + j * step, 4)
+    given: set[tuple[int, int]] = set()
+    for stride in (16, 8, 4, 2, 1):
+        for i in range(0, steps_lat, stride):
+            for j in range(0, steps_lon, stride):
+                if (i, j) not in given:
+                    given.add((i, j))
+                    yield round(LATITUDES[0] + i * step, 4), round(LONGITUDES[0] + j * step, 4)
 
 
 class StoreLocatorSpider(scrapy.Spider):
