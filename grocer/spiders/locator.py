@@ -3,7 +3,8 @@
 Locators answer "the N stores nearest a point".  A fixed grid over Australia (the spider's
 ``step`` argument) is the same every run, unlike a random step; where an answer is full
 (``cap`` stores) and all of them lie within the grid cell, the cell is dense and is searched
-again at half the step, so city stores beyond the N nearest are not missed.  An answer also
+again at half the step, so city stores beyond the N nearest are not missed; where the cap is
+not known (Woolworths), so is any answer that does not hold its whole cell.  An answer also
 names every store closer to its point than its farthest store, so a grid cell that such a
 disc already holds is not asked (``grocer/stores/points_covered``): start requests are
 drawn lazily (Scrapy's ``needs_backout`` pattern) so that answers come in before the cells
@@ -63,7 +64,7 @@ class StoreLocatorSpider(scrapy.Spider):
 
     company: ClassVar[str]
     default_step: ClassVar[float] = 0.5
-    cap: ClassVar[int | None] = None  # stores in a full answer; None: answers are never full
+    cap: ClassVar[int | None] = None  # stores in a full answer; None: not known
     # Answers are the stores nearest the point searched (False: points are not places).
     nearest_first: ClassVar[bool] = True
     custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": STORE_PIPELINES}
@@ -166,9 +167,14 @@ class StoreLocatorSpider(scrapy.Spider):
     def _dense(
         self, stores: list[StoreItem], latitude: float | None, longitude: float | None, step: float
     ) -> bool:
-        """A full answer whose stores all lie within the searched cell: search it finer."""
-        if self.cap is None or latitude is None or longitude is None or step / 2 < MIN_STEP:
+        """A full answer whose stores all lie within the searched cell: search it finer.
+        Without a known cap, any answer may have been cut at a count the retailer does not
+        say: one that names stores but does not hold the whole cell is searched finer."""
+        if latitude is None or longitude is None or step / 2 < MIN_STEP:
             return False
+        if self.cap is None:
+            held = self.searched.covers(latitude, longitude, step)
+            return self.cover and bool(stores) and not held
         if len(stores) < self.cap:
             return False
         radius = step * KM_PER_DEGREE

@@ -16,7 +16,9 @@ from grocer.spiders.locator import StoreLocatorSpider
 
 class WoolworthsStoresSpider(StoreLocatorSpider):
     """GET ``/apis/ui/StoreLocator/Stores`` (supermarkets, EG and Ampol sites, ``Max=10000``)
-    on a 2 degree grid; fuel sites are kept but marked not crawlable."""
+    on a 2 degree grid, finer wherever an answer does not hold its cell (whether the site
+    honours ``Max=10000`` or cuts answers shorter is not known); fuel sites are kept but
+    marked not crawlable."""
 
     name = "woolworths_stores"
     company = WOOLWORTHS

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from scrapy import Request
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
@@ -89,7 +90,8 @@ def test_a_store_placed_outside_australia_vouches_for_nothing() -> None:
     wrong.update(StoreNo="9999", Latitude="-33.678460", Longitude="-33.678460")
     misplaced["Stores"].append(wrong)  # as real store lists hold: latitude given twice
     stores = answer(spider, misplaced, SYDNEY)
-    assert "9999" in {s.store_id for s in stores}  # the store is kept, its place not trusted
+    # the store is kept, its place not trusted
+    assert "9999" in {s.store_id for s in stores if isinstance(s, StoreItem)}
     assert not spider._covered(*SYDNEY, 0.5)
     assert spider._covered(*SYDNEY, 0.02)
 
@@ -108,3 +110,19 @@ def test_cover_0_asks_every_point() -> None:
     assert swept(spider) == everything and len(spider.searched) == 0
     with pytest.raises(ValueError, match="cover must be 1 or 0"):
         locator(cover="maybe")
+
+
+def test_without_a_known_cap_an_answer_short_of_its_cell_is_searched_finer() -> None:
+    spider = locator(step=2)  # Woolworths: whether Max=10000 is honoured is not known
+    # six stores within 4.2 km of a point whose cell reaches 157 km: the answer may have been
+    # cut short, so the cell is searched again at half the step
+    finer = [r for r in answer(spider, sydney_answer(), SYDNEY) if isinstance(r, Request)]
+    assert len(finer) == 4 and {r.cb_kwargs["step"] for r in finer} == {1.0}
+    assert spider.crawler.stats.get_value("grocer/stores/cells_refined") == 1
+    # an answer reaching 2,000 km holds its cell: nothing finer
+    perth = sydney_answer()
+    perth["Stores"] = perth["Stores"][:1]
+    perth["Stores"][0].update(Latitude="-31.9523", Longitude="115.8613")
+    assert not [r for r in answer(spider, perth, (-25.0, 133.0)) if isinstance(r, Request)]
+    # an empty answer says nothing of a cap: nothing finer
+    assert answer(spider, {"Stores": []}, (-44.0, 112.0)) == []
