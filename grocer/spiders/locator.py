@@ -169,12 +169,13 @@ class StoreLocatorSpider(scrapy.Spider):
     ) -> bool:
         """A full answer whose stores all lie within the searched cell: search it finer.
         Without a known cap, any answer may have been cut at a count the retailer does not
-        say: one that names stores but does not hold the whole cell is searched finer."""
+        say: one that names a store in Australia but does not hold the whole cell is searched
+        finer (an answer of misplaced stores alone would be refined down to the least step)."""
         if latitude is None or longitude is None or step / 2 < MIN_STEP:
             return False
         if self.cap is None:
-            held = self.searched.covers(latitude, longitude, step)
-            return self.cover and bool(stores) and not held
+            named = _farthest(stores, latitude, longitude) > 0
+            return self.cover and named and not self.searched.covers(latitude, longitude, step)
         if len(stores) < self.cap:
             return False
         radius = step * KM_PER_DEGREE

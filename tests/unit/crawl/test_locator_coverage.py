@@ -124,5 +124,9 @@ def test_without_a_known_cap_an_answer_short_of_its_cell_is_searched_finer() -> 
     perth["Stores"] = perth["Stores"][:1]
     perth["Stores"][0].update(Latitude="-31.9523", Longitude="115.8613")
     assert not [r for r in answer(spider, perth, (-25.0, 133.0)) if isinstance(r, Request)]
-    # an empty answer says nothing of a cap: nothing finer
+    # an empty answer says nothing of a cap, nor does one of a misplaced store: nothing finer
     assert answer(spider, {"Stores": []}, (-44.0, 112.0)) == []
+    misplaced = sydney_answer()
+    misplaced["Stores"] = misplaced["Stores"][:1]
+    misplaced["Stores"][0].update(Latitude="0", Longitude="0")
+    assert all(isinstance(r, StoreItem) for r in answer(spider, misplaced, (-44.0, 112.0)))
