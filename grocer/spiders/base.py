@@ -286,6 +286,23 @@ class RetailerSpider(scrapy.Spider):
         yield from self._page_lost(response.request, error)
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def truthy(value: Any) -> bool:
+    """A spider argument as a flag: ``1``, ``true``, ``yes`` and ``on`` are true."""
+    return str(value).strip().lower() in TRUE_WORDS
+
+
+def flag_argument(value: Any, name: str) -> bool:
+    """A spider argument that must be a flag: :func:`truthy`, and anything but one of the
+    flag words (``0``, ``false``, ``no``, ``off`` the others) is refused."""
+    if str(value).strip().lower() not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError(f"{name} must be 1 or 0, not {value!r}")
+    return truthy(value)
+
+
 def _positive(value: Any, name: str) -> int:
     try:
         number = int(value)

@@ -20,12 +20,7 @@ from grocer.retailers.common import (
     MalformedPayload,
     loads_json,
 )
-from grocer.spiders.base import RetailerSpider, page_key
-
-
-def truthy(value: Any) -> bool:
-    """A spider argument as a flag: ``1``, ``true``, ``yes`` and ``on`` are true."""
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+from grocer.spiders.base import RetailerSpider, page_key, truthy
 
 
 class ColesSpider(RetailerSpider):

@@ -21,7 +21,7 @@ from grocer.pipelines import BARCODE_PIPELINES
 from grocer.retailers import coles
 from grocer.retailers.common import BlockedPage, MalformedPayload
 from grocer.retailers.store_records import canonical_store_id
-from grocer.spiders.coles import truthy
+from grocer.spiders.base import truthy
 
 HTTP_NOT_FOUND = 404
 

@@ -29,6 +29,7 @@ from grocer.geo import SearchedArea, distance_km
 from grocer.items import StoreItem
 from grocer.pipelines import STORE_PIPELINES
 from grocer.retailers.common import MalformedPayload, RequestSpec
+from grocer.spiders.base import flag_argument
 
 # Mainland Australia and Tasmania.
 LATITUDES = (-44.0, -10.0)
@@ -78,10 +79,8 @@ class StoreLocatorSpider(scrapy.Spider):
         self.step = float(step) if step else self.default_step
         if not 0.05 <= self.step <= 10:
             raise ValueError(f"step must be between 0.05 and 10 degrees, not {self.step}")
-        if str(cover) not in {"True", "False", "1", "0"}:
-            raise ValueError(f"cover must be 1 or 0, not {cover!r}")
         # -a cover=0: ask every grid point (should a locator stop answering nearest first)
-        self.cover = self.nearest_first and str(cover) in {"True", "1"}
+        self.cover = flag_argument(cover, "cover") and self.nearest_first
         self.seen: set[str] = set()
         self.searched = SearchedArea()
 
@@ -153,29 +152,38 @@ class StoreLocatorSpider(scrapy.Spider):
             yield store
         step = kwargs.get("step", self.step)
         latitude, longitude = kwargs.get("latitude"), kwargs.get("longitude")
-        if self.cover and latitude is not None and longitude is not None:
-            self.searched.add(latitude, longitude, _farthest(stores, latitude, longitude))
-        if self._dense(stores, latitude, longitude, step):
+        if latitude is None or longitude is None:
+            return
+        farthest = _farthest(stores, latitude, longitude)
+        if self.cover:
+            self.searched.add(latitude, longitude, farthest)
+        if self._dense(stores, farthest, latitude, longitude, step):
             self.crawler.stats.inc_value("grocer/stores/cells_refined")
             half, quarter = step / 2, step / 4
             for dlat in (-quarter, quarter):
                 for dlon in (-quarter, quarter):
-                    sub = (kwargs["latitude"] + dlat, kwargs["longitude"] + dlon)
+                    sub = (latitude + dlat, longitude + dlon)
                     if not self._covered(*sub, half):
                         yield self.point(*sub, half)
 
     def _dense(
-        self, stores: list[StoreItem], latitude: float | None, longitude: float | None, step: float
+        self,
+        stores: list[StoreItem],
+        farthest: float,
+        latitude: float,
+        longitude: float,
+        step: float,
     ) -> bool:
         """A full answer whose stores all lie within the searched cell: search it finer.
         Without a known cap, any answer may have been cut at a count the retailer does not
-        say: one that names a store in Australia but does not hold the whole cell is searched
-        finer (an answer of misplaced stores alone would be refined down to the least step)."""
-        if latitude is None or longitude is None or step / 2 < MIN_STEP:
+        say: one that names a store in Australia (``farthest`` > 0) but does not hold the
+        whole cell is searched finer (an answer of misplaced stores alone would be refined
+        down to the least step)."""
+        if step / 2 < MIN_STEP:
             return False
         if self.cap is None:
-            named = _farthest(stores, latitude, longitude) > 0
-            return self.cover and named and not self.searched.covers(latitude, longitude, step)
+            held = self.searched.covers(latitude, longitude, step)
+            return self.cover and farthest > 0 and not held
         if len(stores) < self.cap:
             return False
         radius = step * KM_PER_DEGREE

@@ -6,20 +6,17 @@ one request at a time."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.http import TextResponse
-from scrapy.utils.test import get_crawler
 
 from grocer.items import StoreItem
 from grocer.sim.store_registry import load_stores
 from grocer.sim.woolworths import store_json
 from grocer.spiders.woolworths_stores import WoolworthsStoresSpider
+from tests.unit.crawl.contexts import answered, locator_spider
 
 Answer = Callable[[float, float], list[dict[str, Any]]]
 REGISTRY = load_stores()
@@ -35,10 +32,7 @@ def nearest(limit: int, radius_km: float = float("inf")) -> Answer:
 
 def sweep(answer: Answer, **spider_args: Any) -> tuple[set[str], int]:
     """The stores a sweep finds and the requests it makes, each answered before the next."""
-    crawler = get_crawler(WoolworthsStoresSpider)
-    spider = WoolworthsStoresSpider.from_crawler(crawler, **spider_args)
-    crawler.spider = spider
-    crawler.engine = SimpleNamespace(needs_backout=lambda: False)
+    spider = locator_spider(WoolworthsStoresSpider, **spider_args)
     found: set[str] = set()
     asked = 0
 
@@ -46,9 +40,7 @@ def sweep(answer: Answer, **spider_args: Any) -> tuple[set[str], int]:
         nonlocal asked
         asked += 1
         at = request.cb_kwargs
-        body = json.dumps({"Stores": answer(at["latitude"], at["longitude"])}).encode()
-        response = TextResponse(request.url, body=body, request=request, encoding="utf-8")
-        for out in spider.parse(response, **at):
+        for out in answered(spider, request, {"Stores": answer(at["latitude"], at["longitude"])}):
             if isinstance(out, StoreItem):
                 found.add(out.store_id)
             else:

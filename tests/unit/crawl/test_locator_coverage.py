@@ -7,18 +7,16 @@ import asyncio
 import copy
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.http import TextResponse
-from scrapy.utils.test import get_crawler
 
 from grocer.items import StoreItem
 from grocer.spiders.iga_stores import IgaStoresSpider
 from grocer.spiders.locator import StoreLocatorSpider
 from grocer.spiders.woolworths_stores import WoolworthsStoresSpider
+from tests.unit.crawl.contexts import answered, locator_spider
 
 # The real answer for a point in Sydney's CBD: six stores, the farthest 4.2 km away.
 STORES = Path(__file__).parents[2] / "fixtures" / "woolworths" / "stores.json"
@@ -28,19 +26,12 @@ COVERED = "grocer/stores/points_covered"
 
 
 def locator(cls: type[StoreLocatorSpider] = WoolworthsStoresSpider, **kwargs: Any) -> Any:
-    crawler = get_crawler(cls)
-    spider = cls.from_crawler(crawler, **kwargs)
-    crawler.spider = spider
-    crawler.engine = SimpleNamespace(needs_backout=lambda: False)  # a downloader with room
-    return spider
+    return locator_spider(cls, **kwargs)
 
 
 def answer(spider: StoreLocatorSpider, payload: Any, at: tuple[float, float]) -> list[Any]:
     """What the spider makes of ``payload`` as the answer for the point ``at``."""
-    request = spider.point(*at, spider.step)
-    body = payload if isinstance(payload, str) else json.dumps(payload)
-    response = TextResponse(request.url, body=body.encode(), request=request, encoding="utf-8")
-    return list(spider.parse(response, **request.cb_kwargs))
+    return answered(spider, spider.point(*at, spider.step), payload)
 
 
 def swept(spider: StoreLocatorSpider) -> list[tuple[float, float]]:
