@@ -4,8 +4,9 @@ Starts the simulator in this process and runs each grid locator (``aldi_stores``
 ``coles_stores``, ``woolworths_stores``) twice with ``scrapy crawl`` into fresh SQLite files:
 as it runs (an answer vouches for every store nearer than its farthest, so the grid cells it
 holds are not asked) and with ``-a cover=0`` (every grid point asked).  Reports, per locator,
-the requests, the stores found, the cells skipped and refined and the wall seconds of each,
-as one JSON line.  Exit 1 if skipping cells lost a store the full sweep found.
+the requests (and their ratio to the full sweep's), the stores found, the cells skipped and
+refined and the wall seconds of each, as one JSON line.  Exit 1 if skipping cells lost a
+store the full sweep found.
 
     python bench/locators.py [--spiders aldi_stores,coles_stores,woolworths_stores]
 """
@@ -82,6 +83,7 @@ def main() -> int:
             result[spider] = {
                 "requests": covering["requests"],
                 "requests_full_sweep": full["requests"],
+                "requests_vs_full_sweep": round(covering["requests"] / max(full["requests"], 1), 3),
                 "stores": len(covering["stores"]),
                 "stores_full_sweep": len(full["stores"]),
                 "stores_lost": lost,
